@@ -1,0 +1,35 @@
+# nianbao — `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# Debian packages the project needs (checked with dpkg, installed with apt-get when missing).
+APT_PACKAGES ?= python3-venv
+
+.PHONY: setup run test bench docs clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || ./scripts/ensure-apt.sh $(APT_PACKAGES)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# The main job: check the example reports and show the result (exit 1 = findings, which is the point).
+run: setup
+	@$(BIN)/nianbao check examples/ --tables; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+
+# The whole test suite; pytest's "no tests collected" (exit 5) is a failure, not a pass.
+test: setup
+	@$(BIN)/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+bench: setup
+	$(BIN)/python bench/bench_check.py
+
+docs: setup
+	$(BIN)/nianbao rules --format markdown > docs/rules.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist

@@ -1,0 +1,102 @@
+"""The format-neutral document every reader produces and the recognizer consumes.
+
+A Document is the text of a report as printed, in reading order: lines of prose and table rows.
+Readers for every format (text, HTML, DOCX, PDF, OCR…) produce the same shape, so nothing after
+the readers knows which format a report came from. Every cell and line carries a `Source` so that
+each value in a Report can say where it was printed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where something was printed: a line of a text file, or a page/table/row/col of a document."""
+    line: int | None = None
+    page: int | None = None
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    confidence: float | None = None  # set by OCR readers
+
+    def describe(self) -> str:
+        """Chinese location text: “第52行” or “第4页 表2 第7行第3列”."""
+        parts = []
+        if self.page is not None:
+            parts.append(f"第{self.page}页")
+        if self.line is not None:
+            parts.append(f"第{self.line}行")
+        if self.table is not None:
+            parts.append(f"表{self.table}")
+        if self.row is not None and self.line is None:
+            parts.append(f"第{self.row}行")
+        if self.col is not None:
+            parts.append(f"第{self.col}列")
+        return " ".join(parts) or "未知位置"
+
+    def english(self) -> str:
+        """The `location` string of the JSON contract: “line 52”, “page 4, table 2, row 7, col 3”."""
+        parts = []
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.table is not None:
+            parts.append(f"table {self.table}")
+        if self.row is not None and self.line is None:
+            parts.append(f"row {self.row}")
+        if self.col is not None:
+            parts.append(f"col {self.col}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    source: Source
+
+
+@dataclass(slots=True)
+class Row:
+    """One row of a table as the reader saw it. `cells` may be ragged: damage is kept, not fixed."""
+    cells: list[Cell]
+    source: Source
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells]
+
+
+@dataclass(slots=True)
+class Table:
+    rows: list[Row]
+    index: int  # 1-based, in document order
+    layout: str = "grid"  # grid | tsv | cell-per-line | pipe | spaced: how the reader found it
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    source: Source
+    heading: int = 0  # markdown heading level, 0 if none
+
+
+Block = Paragraph | Table
+
+
+@dataclass(slots=True)
+class Document:
+    path: str
+    blocks: list[Block] = field(default_factory=list)
+    encoding: str | None = None
+    kind: str = "text"  # the reader that produced it
+    notes: list[str] = field(default_factory=list)  # what the reader had to guess, in Chinese
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        return [b for b in self.blocks if isinstance(b, Paragraph)]

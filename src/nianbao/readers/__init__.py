@@ -1,0 +1,68 @@
+"""Readers: one module per format, one contract — ``read(path) -> Document``.
+
+A reader is registered by file suffix and may claim files by content (a ``.doc`` that is really
+HTML exists). Readers never import the recognizer or rules: they only turn bytes into a Document.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from ..document import Document
+from ..errors import ReadError
+
+ReaderFn = Callable[[str, bytes], Document]
+
+_BY_SUFFIX: dict[str, ReaderFn] = {}
+_SNIFFERS: list[tuple[Callable[[bytes], bool], ReaderFn]] = []
+
+
+def register(suffixes: tuple[str, ...], reader: ReaderFn, sniff: Callable[[bytes], bool] | None = None) -> None:
+    """The extension seam: a new format is one module plus one call to this function."""
+    for s in suffixes:
+        _BY_SUFFIX[s.lower()] = reader
+    if sniff is not None:
+        _SNIFFERS.append((sniff, reader))
+
+
+def supported_suffixes() -> tuple[str, ...]:
+    return tuple(sorted(_BY_SUFFIX))
+
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def read(path: str | os.PathLike) -> Document:
+    """Read any supported report file into a Document; raises ReadError with a Chinese message."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ReadError("文件不存在", path)
+    if os.path.isdir(path):
+        raise ReadError("这是一个文件夹，不是文件", path)
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise ReadError(f"文件过大（{size // (1024 * 1024)} MB），超过 {MAX_FILE_BYTES // (1024 * 1024)} MB 上限", path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ReadError(f"无法打开文件（{exc.strerror or exc}）", path) from None
+    if not data.strip():
+        raise ReadError("文件为空", path)
+    head = data[:4096]
+    for sniff, reader in _SNIFFERS:
+        if sniff(head):
+            return reader(path, data)
+    suffix = os.path.splitext(path)[1].lower()
+    reader = _BY_SUFFIX.get(suffix)
+    if reader is None:
+        raise ReadError(f"不支持的文件类型“{suffix or '无扩展名'}”（目前支持：{'、'.join(supported_suffixes())}）", path)
+    return reader(path, data)
+
+
+def _register_builtin() -> None:
+    from .text import read_text
+    register((".txt", ".md", ".markdown", ".text"), read_text)
+
+
+_register_builtin()

@@ -1,0 +1,95 @@
+"""表二 (主动公开政府信息情况): items and their fields onto the schema, 2021 or 2019.
+
+Each sub-table has a header row (信息内容 | 本年制发件数 | …) naming its fields, then one row per
+item. Merged cells leave repeated or blank trailing cells (“行政处罚 0 0 0”): extra cells that
+repeat the first value are the merged cell printed again; differing ones are reported.
+"""
+from __future__ import annotations
+
+from .. import schema
+from ..model import BLANK as V_BLANK, NULL_MARK, PRINTED, Finding, PrintedLabel, Report, Value
+from . import labels as L
+from .rows import Item, align, row_view
+from .values import NULL, NUMBER, parse_cell
+
+
+def read_active(items: list[Item], report: Report, fmt: str) -> bool:
+    is_2019 = fmt == schema.FORMAT_2019
+    defs = {i.key: i for i in (schema.ACTIVE_ITEMS_2019 if is_2019 else schema.ACTIVE_ITEMS)}
+    found: set[str] = set()
+    first_source = None
+    for it in items:
+        if it.row is None:
+            continue
+        v = row_view(it.row)
+        if v.last_label is None:
+            continue
+        _check_header_labels(v, report)
+        m = L.ACTIVE_ITEMS.match(v.last_label.text) or (L.ACTIVE_ITEMS.match(v.labels[0].text) if v.labels else None)
+        if m is None or m.target.kind == "header":
+            continue
+        key = m.target.key
+        if key not in defs or key in found:
+            continue
+        item = defs[key]
+        found.add(key)
+        first_source = first_source or v.last_label.source
+        if L.differs(m, v.last_label.text):
+            report.labels.append(PrintedLabel(f"active.{key}", v.last_label.text, item.label, v.last_label.source, m.score))
+        al = align(v, len(item.fields), 0)
+        for f, cell in zip(item.fields, al.cells):
+            path = (f"extra_2019.active.{key}.{f.key}" if is_2019 else schema.active_path(key, f.key))
+            value = _value(cell)
+            if f.decimal and value.unit == "元" and value.value is not None:
+                value.value, value.how = round(value.value / 10000, 6), "单元格写明“元”，按元换算为万元"
+            report.cells[path] = value
+        _extra_cells(al.extra, al.cells, v.last_label, key, report)
+    if is_2019:
+        for item in schema.ACTIVE_ITEMS_2019:
+            for f in item.fields:
+                report.cells.setdefault(f"extra_2019.active.{item.key}.{f.key}", Value())
+        for src, dst in schema.ACTIVE_2019_TO_2021.items():
+            v = report.cells.get("extra_2019." + src)
+            if v is not None and v.state != "absent":
+                report.cells[dst] = Value(v.value, v.state, v.raw, v.source, v.unit, "2019年格式对应单元格")
+    if not found:
+        return False
+    report.tables_found["active"] = first_source
+    for key, item in defs.items():
+        if key not in found:
+            report.missing.append(f"active.{key}" if not is_2019 else f"extra_2019.active.{key}")
+    return True
+
+
+def _value(cell) -> Value:
+    if cell is None:
+        return Value(None, "guessed", None, None, how="单元格缺失")
+    p = parse_cell(cell.text)
+    if p.kind == NUMBER:
+        return Value(p.value, PRINTED, cell.text, cell.source, p.unit, p.note)
+    if p.kind == NULL:
+        return Value(None, NULL_MARK, cell.text, cell.source)
+    return Value(None, V_BLANK, cell.text, cell.source)
+
+
+def _extra_cells(extra, cells, label, key, report: Report) -> None:
+    if not extra:
+        return
+    first = next((c for c in cells if c is not None), None)
+    firstv = parse_cell(first.text).value if first is not None else None
+    if all(parse_cell(c.text).kind != NUMBER or parse_cell(c.text).value == firstv for c in extra):
+        return  # a merged cell printed once per grid column
+    report.notes.append(Finding(
+        "IN-03", "warning", "input",
+        f"表二“{label.text}”行多出 {len(extra)} 个不同的数字（{'、'.join(c.text for c in extra)}），只采用第一个",
+        [f"active.{key}"], label.source.english()))
+
+
+def _check_header_labels(v, report: Report) -> None:
+    """Field labels printed with typos (本年度止件数) are kept for FMT-06."""
+    if v.n_numbers:
+        return
+    for c in v.labels:
+        m = L.ACTIVE_FIELDS.match(c.text)
+        if m is not None and L.differs(m, c.text):
+            report.labels.append(PrintedLabel(f"active.field.{m.target.key}", c.text, m.target.label, c.source, m.score))

@@ -1,0 +1,274 @@
+"""表三 (收到和处理政府信息公开申请情况): rows and columns onto the schema.
+
+Steps, each a plain function: find the header rows and the columns they name; match each data row's
+label to an official row; align its values to the columns (offset chosen by captured cells, ties
+broken by the table's usual offset); place the gap of a row that is one value short where the
+table's own equations say it belongs, else at the end (merged-cell conversion truncates there).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from .. import schema
+from ..document import Cell
+from ..model import (BLANK as V_BLANK, GUESSED, NULL_MARK, PRINTED, Finding, PrintedLabel, Report, Value)
+from . import labels as L
+from .rows import Item, RowView, align, row_view, usual_offset
+from .values import BLANK, NULL, NUMBER, parse_cell
+
+OFFICIAL_ORDER = [c.key for c in schema.APP_COLUMNS]
+
+
+@dataclass(slots=True)
+class DataRow:
+    key: str           # schema row key, or a group key for a subtotal row
+    kind: str          # row | group
+    view: RowView
+    label: Cell
+    score: float
+
+
+@dataclass(slots=True)
+class TableRead:
+    columns: list[str] = field(default_factory=list)
+    header_found: bool = False
+    rows: list[DataRow] = field(default_factory=list)
+
+
+def find_columns(views: list[RowView], report: Report) -> tuple[list[str], bool]:
+    """Columns named by the header rows, in official order (plus an added 小计 column)."""
+    present: set[str] = set()
+    subtotal_after: str | None = None
+    found = False
+    for v in views:
+        matches = [(c, L.APP_COLUMNS.match(c.text)) for c in v.labels]
+        cols = [(c, m) for c, m in matches if m is not None]
+        if not cols or (v.n_numbers and len(cols) < 3):
+            continue
+        # A header row: mostly column labels, no numbers.
+        if v.n_numbers == 0 and len(cols) >= max(1, len(v.labels) // 2):
+            found = True
+            prev = None
+            for c, m in cols:
+                if m.target.kind == "column":
+                    if m.target.key == "legal_subtotal":
+                        subtotal_after = prev
+                    else:
+                        present.add(m.target.key)
+                        prev = m.target.key
+                    if L.differs(m, c.text) and m.target.key in schema.APP_COLUMN_BY_KEY:
+                        report.labels.append(PrintedLabel(f"applications.column.{m.target.key}", c.text,
+                                                          m.target.label, c.source, m.score))
+    if not found:
+        return list(OFFICIAL_ORDER), False
+    cols = [k for k in OFFICIAL_ORDER if k in present]
+    if subtotal_after is not None or any("小计" in c.text for v in views for c in v.labels if v.n_numbers == 0):
+        at = cols.index("total") if "total" in cols else len(cols)
+        cols.insert(at, "legal_subtotal")
+    return cols, True
+
+
+def match_rows(items: list[Item], report: Report) -> list[DataRow]:
+    rows: list[DataRow] = []
+    seen: set[str] = set()
+    pending: RowView | None = None  # a label-only row whose values may follow on the next row
+    for it in items:
+        if it.row is None:
+            continue
+        v = row_view(it.row)
+        label = v.last_label
+        if label is None:
+            if pending is not None and v.values:
+                merged = RowView(it.row, pending.labels, v.values, v.parsed, v.n_numbers)
+                _add(rows, seen, merged, pending.last_label, report)
+            pending = None
+            continue
+        m = L.APP_ROWS.match(label.text)
+        if m is None:
+            pending = None
+            continue
+        if not v.values:
+            if m.target.key in seen:  # the wrapped tail of a label already read
+                continue
+            pending = v
+            continue
+        pending = None
+        _add(rows, seen, v, label, report)
+    return rows
+
+
+def _add(rows: list[DataRow], seen: set[str], v: RowView, label: Cell, report: Report) -> None:
+    m = L.APP_ROWS.match(label.text)
+    if m is None:
+        return
+    key, kind = m.target.key, m.target.kind
+    if key in seen:
+        report.notes.append(Finding(
+            "IN-05", "notice", "input", f"表三“{label.text}”行重复出现，只采用第一次出现的数据",
+            [f"applications.row.{key}"] if kind == "row" else [], label.source.english()))
+        return
+    seen.add(key)
+    rows.append(DataRow(key, kind, v, label, m.score))
+    if kind == "row" and L.differs(m, label.text) and L.differs(L.Match(L.Target("row", key, schema.APP_ROW_BY_KEY[key].label), m.score, False), label.text):
+        official = schema.APP_ROW_BY_KEY[key].label
+        report.labels.append(PrintedLabel(f"applications.row.{key}", label.text, official, label.source, m.score))
+
+
+def _value_of(cell: Cell | None) -> Value:
+    if cell is None:
+        return Value(None, GUESSED, None, None, how="该行数字个数少于列数，此格未印出")
+    p = parse_cell(cell.text)
+    if p.kind == NUMBER:
+        return Value(p.value, PRINTED, cell.text, cell.source, p.unit, p.note)
+    if p.kind == NULL:
+        return Value(None, NULL_MARK, cell.text, cell.source)
+    return Value(None, V_BLANK, cell.text, cell.source)
+
+
+def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
+    rows_items = [it for it in items if it.row is not None]
+    if not rows_items:
+        return False
+    views = [row_view(it.row) for it in rows_items]
+    first_data = next((i for i, v in enumerate(views) if v.last_label is not None and v.values
+                       and (m := L.APP_ROWS.match(v.last_label.text)) and m.target.kind == "row"), len(views))
+    columns, header = find_columns(views[:first_data], report)
+    data = match_rows(items, report)
+    if not any(d.kind == "row" for d in data):
+        return False
+    report.tables_found["applications"] = data[0].label.source
+    ncols = len(columns)
+    pref = usual_offset([d.view for d in data], ncols)
+
+    has_sub6 = any(d.key in schema.ROWS_2021_ONLY for d in data)
+    is_2019 = fmt == schema.FORMAT_2019 or (not has_sub6 and any(d.key == "other" and d.kind == "group" for d in data))
+
+    placed: dict[str, list[Value]] = {}
+    short_rows: list[tuple[str, list[Cell]]] = []
+    for d in data:
+        al = align(d.view, ncols, pref)
+        values = [_value_of(c) for c in al.cells]
+        if d.kind == "group" and d.key == "other" and is_2019:
+            target = "other_processing"
+        elif d.kind == "group":
+            target = f"subtotal_{d.key}"
+        else:
+            target = d.key
+        placed[target] = values
+        if al.short:
+            short_rows.append((target, [c for c in al.cells if c is not None]))
+        if al.extra:
+            report.notes.append(Finding(
+                "IN-03", "warning" if any(parse_cell(c.text).kind == NUMBER for c in al.extra) else "notice", "input",
+                f"表三“{d.label.text}”行在 {ncols} 列之外还有 {len(al.extra)} 个单元格（{'、'.join(c.text for c in al.extra)}），已忽略",
+                [f"applications.row.{target}"], d.label.source.english()))
+
+    for target, printed in short_rows:
+        _place_short_row(target, printed, columns, placed, report)
+
+    _store(report, placed, columns, is_2019)
+    _missing(report, placed, columns, header, is_2019)
+    return True
+
+
+def _place_short_row(target: str, printed: list[Cell], columns: list[str], placed: dict[str, list[Value]],
+                     report: Report) -> None:
+    """A row with fewer values than columns: which column was not printed?
+
+    Each possible gap is scored by the table's equations (row 总计 = Σ applicants; each column's
+    （七）总计 = Σ outcome rows; 一 + 二 = （七） + 四). The end of the row wins ties, since merged-cell
+    conversion drops the last cells of a row that a spilled label pushed right."""
+    ncols = len(columns)
+    gaps = ncols - len(printed)
+    best = None
+    for missing in combinations(range(ncols), gaps):
+        cells: list[Cell | None] = []
+        it = iter(printed)
+        for k in range(ncols):
+            cells.append(None if k in missing else next(it))
+        values = [_value_of(c) for c in cells]
+        trial = dict(placed)
+        trial[target] = values
+        score = _equation_score(trial, columns, target)
+        at_end = tuple(range(ncols - gaps, ncols)) == missing
+        key = (score, at_end)
+        if best is None or key > best[0]:
+            best = (key, missing, values)
+    (score, at_end), missing, values = best
+    placed[target] = values
+    miss_cols = [columns[k] for k in missing]
+    labels = "、".join(schema.APP_COLUMN_BY_KEY[c].label if c in schema.APP_COLUMN_BY_KEY else "小计" for c in miss_cols)
+    how = "按表内勾稽关系推定" if not at_end else "按合并单元格错位规律推定为行末"
+    row_label = schema.row_title(target) if target in schema.APP_ROW_BY_KEY or target == "other_processing" else target
+    loc = printed[0].source.english() if printed else ""
+    report.notes.append(Finding(
+        "IN-02", "warning", "input",
+        f"表三“{row_label}”行比表头少 {gaps} 个数，{how}：未印出的是“{labels}”列，其余数字依次对应各列",
+        [report.app_cell_path(target, c) for c in miss_cols if c in schema.APP_COLUMN_BY_KEY], loc))
+
+
+def _equation_score(placed: dict[str, list[Value]], columns: list[str], target: str) -> int:
+    idx = {c: i for i, c in enumerate(columns)}
+
+    def val(row: str, col: str) -> int | float | None:
+        vs = placed.get(row)
+        if vs is None or col not in idx:
+            return None
+        return vs[idx[col]].value
+
+    score = 0
+    applicants = [c for c in columns if c in schema.APPLICANT_COLUMNS]
+    rows_to_check = [target]
+    for r in rows_to_check:
+        parts = [val(r, c) for c in applicants]
+        tot = val(r, "total")
+        if tot is not None and all(p is not None for p in parts) and "total" in idx:
+            score += 1 if sum(parts) == tot else -1
+    outcome_rows = [r.key for r in schema.APP_ROWS if r.no.startswith("三（") and r.key != "handled_total"]
+    if "other_processing" in placed:
+        outcome_rows = [r for r in outcome_rows if r not in schema.ROWS_2021_ONLY] + ["other_processing"]
+    for c in columns:
+        parts = [val(r, c) for r in outcome_rows if r in placed]
+        tot = val("handled_total", c)
+        if tot is not None and parts and all(p is not None for p in parts):
+            score += 1 if sum(parts) == tot else -1
+        a, b, t, f = (val(k, c) for k in ("new_received", "carried_over", "handled_total", "carried_forward"))
+        if None not in (a, b, t, f):
+            score += 1 if a + b == t + f else -1
+    return score
+
+
+def _store(report: Report, placed: dict[str, list[Value]], columns: list[str], is_2019: bool) -> None:
+    for row, values in placed.items():
+        for col, v in zip(columns, values):
+            if row.startswith("subtotal_") or col == "legal_subtotal":
+                report.extra_cells[f"applications.{row}.{col}"] = v
+                continue
+            if row == "other_processing":
+                report.cells[f"extra_2019.applications.other_processing.{col}"] = v
+                continue
+            report.cells[schema.app_path(row, col)] = v
+    for row in placed:
+        if row.startswith("subtotal_"):
+            report.extra.append(f"applications.row.{row}")
+    if "legal_subtotal" in columns:
+        report.extra.append("applications.column.legal_subtotal")
+
+
+def _missing(report: Report, placed: dict[str, list[Value]], columns: list[str], header: bool, is_2019: bool) -> None:
+    expected_rows = [r.key for r in (schema.APP_ROWS_2019 if is_2019 else schema.APP_ROWS)]
+    for r in expected_rows:
+        if r not in placed:
+            report.missing.append(f"applications.row.{r}")
+    for c in OFFICIAL_ORDER:
+        if c not in columns:
+            report.missing.append(f"applications.column.{c}")
+    if is_2019:
+        for c in OFFICIAL_ORDER:
+            report.cells.setdefault(f"extra_2019.applications.other_processing.{c}", Value())
+
+
+def column_counts(data: list[DataRow]) -> Counter:
+    return Counter(d.view.n_numbers for d in data)

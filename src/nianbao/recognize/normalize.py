@@ -1,0 +1,64 @@
+"""Text folding for matching only — the raw text is always kept for provenance.
+
+Folding makes printed variants compare equal: full-width → half-width (NFKC), traditional →
+simplified (OpenCC), whitespace and punctuation removed, leading numbering (“三、”“（一）”“1.”) cut.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_converter = None
+
+
+def _t2s(text: str) -> str:
+    global _converter
+    if _converter is None:
+        import opencc
+        _converter = opencc.OpenCC("t2s")
+    return _converter.convert(text)
+
+
+_NON_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
+_NUMBERING = re.compile(
+    r"^(?:第?[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）][、.．]?|\d+[、.．)）]|[①-⑩])\s*")
+_HAS_CJK_TRAD = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=65536)
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+@lru_cache(maxsize=65536)
+def simplify(text: str) -> str:
+    """NFKC + traditional→simplified; keeps punctuation and spacing."""
+    t = nfkc(text)
+    if _HAS_CJK_TRAD.search(t):
+        t = _t2s(t)
+    return t
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Comparable form: simplified, no spaces or punctuation."""
+    return _NON_WORD.sub("", simplify(text))
+
+
+@lru_cache(maxsize=65536)
+def strip_numbering(text: str) -> str:
+    """Cut leading numbering, repeatedly: “三、（一）予以公开” → “予以公开”."""
+    t = simplify(text).strip()
+    for _ in range(3):
+        m = _NUMBERING.match(t)
+        if not m:
+            break
+        t = t[m.end():].strip()
+    return t
+
+
+@lru_cache(maxsize=65536)
+def fold_label(text: str) -> str:
+    """Comparable form of a label: numbering cut, then folded."""
+    return fold(strip_numbering(text))

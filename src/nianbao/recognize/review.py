@@ -1,0 +1,66 @@
+"""表四 (政府信息公开行政复议、行政诉讼情况): fifteen numbers onto three groups × five fields.
+
+Most tables print one data row of fifteen numbers under a two- or three-row header; some print one
+row per group (“行政复议 0 0 0 0 0”); flattened text gives bare numbers. Values are taken in reading
+order after the header, in the official field order.
+"""
+from __future__ import annotations
+
+from .. import schema
+from ..document import Cell
+from ..model import Finding, Report
+from . import labels as L
+from .active import _value
+from .rows import Item, row_view
+from .values import BLANK, parse_cell
+
+GROUPS = [g for g, _ in schema.RL_GROUPS]
+FIELDS = [f for f, _ in schema.RL_FIELDS]
+
+
+def read_review(items: list[Item], report: Report) -> bool:
+    per_group: dict[str, list[Cell]] = {}
+    stream: list[Cell] = []
+    first_source = None
+    for it in items:
+        if it.row is None:
+            continue
+        v = row_view(it.row)
+        first_source = first_source or it.row.source
+        if not v.values:
+            continue
+        g = L.RL_GROUPS.match(v.last_label.text) if v.last_label is not None else None
+        if g is not None and g.target.kind == "rlgroup" and len(v.values) >= 4:
+            per_group[g.target.key] = v.values
+            continue
+        if v.last_label is not None and v.n_numbers == 0:
+            continue
+        stream.extend(v.values)
+    if per_group:
+        for g in GROUPS:
+            cells = per_group.get(g, [])
+            for f, c in zip(FIELDS, cells + [None] * (5 - len(cells))):
+                report.cells[schema.rl_path(g, f)] = _value(c)
+        found = len(per_group)
+    else:
+        # Leading blanks are header padding; blanks between numbers are blank cells.
+        while stream and parse_cell(stream[0].text).kind == BLANK and len(stream) > 15:
+            stream.pop(0)
+        if not stream:
+            return False
+        cells = stream[:15]
+        for n, c in enumerate(cells + [None] * (15 - len(cells))):
+            report.cells[schema.rl_path(GROUPS[n // 5], FIELDS[n % 5])] = _value(c)
+        if len(stream) > 15:
+            extra = [c for c in stream[15:] if parse_cell(c.text).kind != BLANK]
+            if extra:
+                report.notes.append(Finding("IN-03", "warning", "input",
+                                            f"表四在 15 个数之后还有 {len(extra)} 个单元格（{'、'.join(c.text for c in extra[:5])}），已忽略",
+                                            ["table.review_litigation"], extra[0].source.english()))
+        found = len(cells)
+    report.tables_found["review_litigation"] = first_source
+    for g in GROUPS:
+        for f in FIELDS:
+            if report.cells[schema.rl_path(g, f)].state == "guessed":
+                report.missing.append(schema.rl_path(g, f))
+    return found > 0

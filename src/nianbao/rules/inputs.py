@@ -1,0 +1,46 @@
+"""Input findings (IN): what the reader and recognizer had to guess, and blank cells.
+
+The recognizer records its guesses as findings in ``report.notes``; these entries give each kind
+a code and documentation, and IN-01 lists each table's blank cells once (spec/output.md)."""
+from __future__ import annotations
+
+from .. import schema
+from ..model import BLANK, NULL_MARK, Finding, Report
+from .base import Context, rule
+
+TABLE_NAMES = {"active": "表二", "applications": "表三", "review_litigation": "表四"}
+
+
+@rule("IN-01", "空白单元格按空值处理", severity="notice", category="input", basis="F",
+      doc="""单元格空白或填“/”“—”“无”的，按“未填写”（null）处理，不当作 0。每张表列出一次空白单元格；
+含空白单元格的等式如果不成立，由相应算术规则给出“无法核对”的警告。""")
+def in_01(report: Report, ctx: Context):
+    for table in schema.TABLE_SECTIONS:
+        blank = [p for p, v in report.cells.items()
+                 if (p.startswith(table + ".") or p.startswith("extra_2019." + table + ".")) and v.state in (BLANK, NULL_MARK)]
+        if blank:
+            shown = "、".join(schema.label_of(p) for p in blank[:4]) + ("等" if len(blank) > 4 else "")
+            first = report.cells[blank[0]].source
+            yield Finding("IN-01", "notice", "input",
+                          f"{TABLE_NAMES[table]}有 {len(blank)} 个单元格空白或填“/”“—”，按未填写处理（不计为 0）：{shown}",
+                          blank, first.english() if first else "")
+
+
+def _passthrough(code: str):
+    def check(report: Report, ctx: Context):
+        return [n for n in report.notes if n.rule == code]
+    return check
+
+
+for _code, _title, _sev, _doc in (
+    ("IN-02", "某行的数字少于列数", "warning",
+     "某行印出的数字比表头列数少（常见于合并单元格转换时数字被挤出行外）。nianbao 先用表内勾稽关系判断缺的是哪一列，"
+     "判断不了时按“行末被截断”处理，缺的单元格按未填写处理，并在此说明推定的依据。"),
+    ("IN-03", "某行的单元格多于列数", "notice",
+     "某行在表头列数之外还有单元格（合并单元格转换时重复印出的数字、多余的空格列）。与第一格相同的重复数字不提示；"
+     "不同的数字给出警告，只采用对应列的数字。"),
+    ("IN-05", "同一行重复出现", "notice", "表三中同一官方行出现两次时，只采用第一次出现的数据，并提示核对。"),
+    ("IN-06", "报告年度由正文推定", "notice", "标题中没有写明年度时，按正文中最常出现的年份推定，并提示核对。"),
+):
+    rule(_code, _title, severity=_sev if _sev != "notice" or _code != "IN-03" else "warning", category="input", basis="F",
+         doc=_doc)(_passthrough(_code))

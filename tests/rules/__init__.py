@@ -1,0 +1,1 @@
+"""Per-rule cases (tests/rules/cases/<CODE>.yaml) and checks of the rule catalogue itself."""
