@@ -8,11 +8,12 @@ each value in a Report can say where it was printed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where something was printed: a line of a text file, or a page/table/row/col of a document."""
+class Source(NamedTuple):
+    """Where something was printed: a line of a text file, or a page/table/row/col of a document.
+    (A NamedTuple: a report has thousands of these and they are built in the hot path.)"""
     line: int | None = None
     page: int | None = None
     table: int | None = None
@@ -51,8 +52,7 @@ class Source:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     text: str
     source: Source
 

@@ -15,6 +15,7 @@ from ..errors import ReadError
 from .encoding import decode
 
 MAX_BYTES = 50 * 1024 * 1024
+_new = tuple.__new__
 
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _PIPE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -135,8 +136,11 @@ def _collect_table(lines: list[str], start: int, index: int) -> tuple[int, Table
     for k in span:
         if not lines[k].strip():
             continue
-        cells = [Cell(t.strip(), Source(line=k + 1, col=c + 1)) for c, t in enumerate(lines[k].split("\t"))]
-        rows.append(Row(cells, Source(line=k + 1)))
+        line = k + 1
+        # tuple.__new__ skips NamedTuple's Python-level constructor: a report has hundreds of cells.
+        cells = [_new(Cell, (t.strip(), _new(Source, (line, None, None, None, c + 1, None))))
+                 for c, t in enumerate(lines[k].split("\t"))]
+        rows.append(Row(cells, Source(line)))
     return last + 1, Table(rows, index, layout="tsv")
 
 
@@ -151,13 +155,12 @@ def _cell_per_line_rows(lines: list[str], span: range) -> list[Row]:
                 rows.append(Row(current, current[0].source))
                 current = []
             continue
+        src = Source(k + 1)  # each cell is its own line: the line says where it is
         for t in line.split("\t")[1:] if line.startswith("\t") else [line]:
-            current.append(Cell(t.strip(), Source(line=k + 1, col=len(current) + 1)))
+            current.append(Cell(t.strip(), src))
     if current:
         rows.append(Row(current, current[0].source))
-    # Renumber sources so each cell says which row it was in, keeping its own line.
-    return [Row([Cell(c.text, Source(line=c.source.line)) for c in r.cells], Source(line=r.cells[0].source.line))
-            for r in rows]
+    return rows
 
 
 def _pipe_row(line: str, lineno: int) -> Row:

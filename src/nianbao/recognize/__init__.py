@@ -35,17 +35,16 @@ def flatten(doc: Document) -> list[Item]:
     return items
 
 
+_TELL_19 = tuple(fold(x) for x in schema.TELLTALE_2019)
+_TELL_21 = tuple(fold(x) for x in schema.TELLTALE_2021)
+
+
 def detect_format(items: list[Item], year: int | None) -> tuple[str, str]:
     """(format, how): tell-tale labels first, the year only when no label decides."""
-    c19 = c21 = 0
-    for it in items:
-        cells = [c.text for c in it.row.cells] if it.row is not None else [it.para.text]
-        for t in cells:
-            f = fold(t)
-            if not f or len(f) > 60:
-                continue
-            c19 += any(fold(x) in f for x in schema.TELLTALE_2019)
-            c21 += any(fold(x) in f for x in schema.TELLTALE_2021)
+    texts = [fold(c.text) for it in items if it.row is not None for c in it.view.labels if len(c.text) <= 60]
+    joined = "|".join(texts)
+    c19 = sum(joined.count(x) for x in _TELL_19)
+    c21 = sum(joined.count(x) for x in _TELL_21)
     if c19 > c21:
         return schema.FORMAT_2019, "表二使用2019年格式的栏目"
     if c21 > c19:
@@ -75,7 +74,7 @@ def _is_apps_anchor(it: Item) -> bool:
         f = fold(c.text)
         if f in ("申请人情况", "自然人"):
             return True
-    v = row_view(it.row)
+    v = it.view
     if v.last_label is not None:
         m = L.APP_ROWS.match(v.last_label.text)
         return m is not None and m.target.key in ("new_received", "carried_over") and m.score >= 85
@@ -85,7 +84,7 @@ def _is_apps_anchor(it: Item) -> bool:
 def _is_carried_forward(it: Item) -> bool:
     if it.row is None:
         return False
-    v = row_view(it.row)
+    v = it.view
     if v.last_label is None:
         return False
     m = L.APP_ROWS.match(v.last_label.text)
@@ -110,7 +109,7 @@ def _is_active_anchor(it: Item) -> bool:
         f = fold(c.text)
         if f.startswith("第二十条") or f == "信息内容":
             return True
-    v = row_view(it.row)
+    v = it.view
     return v.last_label is not None and L.ACTIVE_ITEMS.match(v.last_label.text) is not None and v.values != []
 
 

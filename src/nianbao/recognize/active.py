@@ -21,7 +21,7 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
     for it in items:
         if it.row is None:
             continue
-        v = row_view(it.row)
+        v = it.view
         if v.last_label is None:
             continue
         _check_header_labels(v, report)

@@ -77,7 +77,7 @@ def match_rows(items: list[Item], report: Report) -> list[DataRow]:
     for it in items:
         if it.row is None:
             continue
-        v = row_view(it.row)
+        v = it.view
         label = v.last_label
         if label is None:
             if pending is not None and v.values:
@@ -131,7 +131,7 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     rows_items = [it for it in items if it.row is not None]
     if not rows_items:
         return False
-    views = [row_view(it.row) for it in rows_items]
+    views = [it.view for it in rows_items]
     first_data = next((i for i, v in enumerate(views) if v.last_label is not None and v.values
                        and (m := L.APP_ROWS.match(v.last_label.text)) and m.target.kind == "row"), len(views))
     columns, header = find_columns(views[:first_data], report)
@@ -182,18 +182,13 @@ def _place_short_row(target: str, printed: list[Cell], columns: list[str], place
     conversion drops the last cells of a row that a spilled label pushed right."""
     ncols = len(columns)
     gaps = ncols - len(printed)
+    context = _EquationContext(placed, columns, target)
     best = None
     for missing in combinations(range(ncols), gaps):
-        cells: list[Cell | None] = []
         it = iter(printed)
-        for k in range(ncols):
-            cells.append(None if k in missing else next(it))
-        values = [_value_of(c) for c in cells]
-        trial = dict(placed)
-        trial[target] = values
-        score = _equation_score(trial, columns, target)
+        values = [_value_of(None if k in missing else next(it)) for k in range(ncols)]
         at_end = tuple(range(ncols - gaps, ncols)) == missing
-        key = (score, at_end)
+        key = (context.score(values), at_end)
         if best is None or key > best[0]:
             best = (key, missing, values)
     (score, at_end), missing, values = best
@@ -209,35 +204,51 @@ def _place_short_row(target: str, printed: list[Cell], columns: list[str], place
         [report.app_cell_path(target, c) for c in miss_cols if c in schema.APP_COLUMN_BY_KEY], loc))
 
 
-def _equation_score(placed: dict[str, list[Value]], columns: list[str], target: str) -> int:
-    idx = {c: i for i, c in enumerate(columns)}
+class _EquationContext:
+    """The table's equations with everything but the row being placed summed in advance."""
 
-    def val(row: str, col: str) -> int | float | None:
-        vs = placed.get(row)
-        if vs is None or col not in idx:
-            return None
-        return vs[idx[col]].value
+    _IDENTITY = ("new_received", "carried_over", "handled_total", "carried_forward")
 
-    score = 0
-    applicants = [c for c in columns if c in schema.APPLICANT_COLUMNS]
-    rows_to_check = [target]
-    for r in rows_to_check:
-        parts = [val(r, c) for c in applicants]
-        tot = val(r, "total")
-        if tot is not None and all(p is not None for p in parts) and "total" in idx:
-            score += 1 if sum(parts) == tot else -1
-    outcome_rows = [r.key for r in schema.APP_ROWS if r.no.startswith("三（") and r.key != "handled_total"]
-    if "other_processing" in placed:
-        outcome_rows = [r for r in outcome_rows if r not in schema.ROWS_2021_ONLY] + ["other_processing"]
-    for c in columns:
-        parts = [val(r, c) for r in outcome_rows if r in placed]
-        tot = val("handled_total", c)
-        if tot is not None and parts and all(p is not None for p in parts):
-            score += 1 if sum(parts) == tot else -1
-        a, b, t, f = (val(k, c) for k in ("new_received", "carried_over", "handled_total", "carried_forward"))
-        if None not in (a, b, t, f):
-            score += 1 if a + b == t + f else -1
-    return score
+    def __init__(self, placed: dict[str, list[Value]], columns: list[str], target: str):
+        self.columns = columns
+        self.target = target
+        self.applicants = [i for i, c in enumerate(columns) if c in schema.APPLICANT_COLUMNS]
+        self.total = columns.index("total") if "total" in columns else None
+        outcome = [r.key for r in schema.APP_ROWS if r.no.startswith("三（") and r.key != "handled_total"]
+        if "other_processing" in placed:
+            outcome = [r for r in outcome if r not in schema.ROWS_2021_ONLY] + ["other_processing"]
+        self.target_is_outcome = target in outcome
+        others = [r for r in outcome if r in placed and r != target]
+        self.outcome_sum = [self._sum(placed, others, k) for k in range(len(columns))]
+        self.handled = placed.get("handled_total") if target != "handled_total" else None
+        self.identity = {r: placed.get(r) for r in self._IDENTITY if r != target}
+
+    @staticmethod
+    def _sum(placed, rows, k):
+        vals = [placed[r][k].value for r in rows]
+        return None if any(v is None for v in vals) else sum(vals)
+
+    def score(self, values: list[Value]) -> int:
+        score = 0
+        parts = [values[i].value for i in self.applicants]
+        if self.total is not None and values[self.total].value is not None and None not in parts:
+            score += 1 if sum(parts) == values[self.total].value else -1
+        for k in range(len(self.columns)):
+            if self.target_is_outcome and self.handled is not None:
+                tot, base, mine = self.handled[k].value, self.outcome_sum[k], values[k].value
+            elif self.target == "handled_total":
+                tot, base, mine = values[k].value, self.outcome_sum[k], 0
+            else:
+                tot = None
+            if tot is not None and None not in (base, mine):
+                score += 1 if base + mine == tot else -1
+            row = {r: (v[k].value if v is not None else None) for r, v in self.identity.items()}
+            if self.target in self._IDENTITY:
+                row[self.target] = values[k].value
+            a, b, t, f = (row.get(r) for r in self._IDENTITY)
+            if None not in (a, b, t, f):
+                score += 1 if a + b == t + f else -1
+        return score
 
 
 def _store(report: Report, placed: dict[str, list[Value]], columns: list[str], is_2019: bool) -> None:
@@ -249,7 +260,7 @@ def _store(report: Report, placed: dict[str, list[Value]], columns: list[str], i
             if row == "other_processing":
                 report.cells[f"extra_2019.applications.other_processing.{col}"] = v
                 continue
-            report.cells[schema.app_path(row, col)] = v
+            report.cells[f"applications.{row}.{col}"] = v
     for row in placed:
         if row.startswith("subtotal_"):
             report.extra.append(f"applications.row.{row}")

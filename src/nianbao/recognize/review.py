@@ -25,7 +25,7 @@ def read_review(items: list[Item], report: Report) -> bool:
     for it in items:
         if it.row is None:
             continue
-        v = row_view(it.row)
+        v = it.view
         first_source = first_source or it.row.source
         if not v.values:
             continue

@@ -18,6 +18,14 @@ class Item:
     row: Row | None = None
     para: Paragraph | None = None
     table: Table | None = None
+    _view: "RowView | None" = None
+
+    @property
+    def view(self) -> "RowView":
+        """The row's anatomy, computed once per recognition (every step asks for it)."""
+        if self._view is None:
+            self._view = row_view(self.row)
+        return self._view
 
     @property
     def text(self) -> str:

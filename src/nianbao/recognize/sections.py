@@ -7,6 +7,7 @@ lines we choose the in-order assignment to the six titles with the highest total
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .. import schema
 from ..document import Paragraph
@@ -30,6 +31,7 @@ _CN = "一二三四五六"
 MIN_SCORE = 62.0
 
 
+@lru_cache(maxsize=16384)
 def _number(text: str) -> int | None:
     m = _LEADING_NO.match(simplify(text))
     if not m:
@@ -38,6 +40,7 @@ def _number(text: str) -> int | None:
     return int(g) if g.isdigit() else _CN.index(g) + 1
 
 
+@lru_cache(maxsize=65536)
 def _score(text: str, key: str, no: int) -> float:
     f = fold_label(text)
     best = max(similarity(f, s) for s in _SYN_FOLDED[key])

@@ -4,6 +4,8 @@ Every finding lists every cell of its equation, so a reviewer sees the whole sum
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import schema
 from ..model import PRINTED, Finding, Report
 from .base import Context, loc, rule
@@ -16,13 +18,25 @@ def _col_label(c: str) -> str:
     return schema.APP_COLUMN_BY_KEY[c].label
 
 
-def _outcome_rows(report: Report) -> list[str]:
-    rows = [r.key for r in report.app_rows() if r.no.startswith("三（") and r.key != "handled_total"]
-    return rows
-
-
 def _present_columns(report: Report) -> list[str]:
     return [c for c in COLS if f"applications.column.{c}" not in report.missing]
+
+
+def _path(is_2019: bool, row: str, col: str) -> str:
+    return f"extra_2019.applications.{row}.{col}" if row == "other_processing" else f"applications.{row}.{col}"
+
+
+@lru_cache(maxsize=4)
+def _equations(is_2019: bool):
+    """Cell paths of every 表三 equation, built once per format (rules run thousands of times)."""
+    rows = schema.APP_ROWS_2019 if is_2019 else schema.APP_ROWS
+    outcomes = [r.key for r in rows if r.no.startswith("三（") and r.key != "handled_total"]
+    identity = {c: tuple(_path(is_2019, r, c) for r in ("new_received", "carried_over", "handled_total", "carried_forward"))
+                for c in COLS}
+    column_sums = {c: ([_path(is_2019, r, c) for r in outcomes], _path(is_2019, "handled_total", c)) for c in COLS}
+    row_sums = [(r.key, [_path(is_2019, r.key, c) for c in schema.APPLICANT_COLUMNS], _path(is_2019, r.key, "total"))
+                for r in rows]
+    return identity, column_sums, row_sums
 
 
 @rule("T3-01", "勾稽关系：第一项加第二项之和，等于第三项加第四项之和", severity="error", category="arithmetic", basis="F",
@@ -32,8 +46,9 @@ def _present_columns(report: Report) -> list[str]:
 def t3_01(report: Report, ctx: Context):
     if not report.has_table("applications"):
         return
+    identity = _equations(report.is_2019)[0]
     for c in _present_columns(report):
-        a, b, t, f = (report.app_cell_path(r, c) for r in ("new_received", "carried_over", "handled_total", "carried_forward"))
+        a, b, t, f = identity[c]
         fnd = evaluate(report, "T3-01", [a, b], [t, f],
                        lambda l, r, s, c=c, a=a, b=b, t=t, f=f: (
                            f"表三“{_col_label(c)}”列：一（本年新收 {s[a]}）加二（上年结转 {s[b]}）之和为 {fmt(l)}，"
@@ -48,10 +63,9 @@ def t3_01(report: Report, ctx: Context):
 def t3_02(report: Report, ctx: Context):
     if not report.has_table("applications"):
         return
-    rows = _outcome_rows(report)
+    column_sums = _equations(report.is_2019)[1]
     for c in _present_columns(report):
-        parts = [report.app_cell_path(r, c) for r in rows]
-        tot = report.app_cell_path("handled_total", c)
+        parts, tot = column_sums[c]
         fnd = evaluate(report, "T3-02", parts, [tot],
                        lambda l, r, s, c=c, tot=tot: f"表三“{_col_label(c)}”列：各办理结果之和为 {fmt(l)}，三（七）总计为 {s[tot]}",
                        tot)
@@ -65,11 +79,9 @@ def t3_02(report: Report, ctx: Context):
 def t3_03(report: Report, ctx: Context):
     if not report.has_table("applications"):
         return
-    for r in report.app_rows():
-        parts = [report.app_cell_path(r.key, c) for c in schema.APPLICANT_COLUMNS]
-        tot = report.app_cell_path(r.key, "total")
+    for key, parts, tot in _equations(report.is_2019)[2]:
         fnd = evaluate(report, "T3-03", parts, [tot],
-                       lambda l, rr, s, r=r, tot=tot: f"表三“{schema.row_title(r.key)}”行：各申请人列之和为 {fmt(l)}，总计列为 {s[tot]}",
+                       lambda l, rr, s, key=key, tot=tot: f"表三“{schema.row_title(key)}”行：各申请人列之和为 {fmt(l)}，总计列为 {s[tot]}",
                        tot)
         if fnd:
             yield fnd
@@ -124,15 +136,16 @@ for _g, _code in CODES.items():
          doc=f"""表四“{schema.RL_GROUP_LABEL[_g]}”：总计＝结果维持＋结果纠正＋其他结果＋尚未审结。""")(_t4(_g))
 
 
+_NOT_COUNTS = {"active.fees.amount_wan_yuan", "extra_2019.active.procurement.amount"} | {
+    f"extra_2019.active.{i.key}.change" for i in schema.ACTIVE_ITEMS_2019}
+
+
 def _count_paths(report: Report):
-    for p, v in report.cells.items():
-        if v.state != PRINTED:
-            continue
-        if p == "active.fees.amount_wan_yuan" or p.endswith(".change") or p.endswith("procurement.amount"):
-            continue
-        yield p, v
-    for p, v in report.extra_cells.items():
-        if v.state == PRINTED:
+    for cells in (report.cells, report.extra_cells):
+        for p, v in cells.items():
+            x = v.value
+            if x is None or (type(x) is int and x >= 0) or p in _NOT_COUNTS:
+                continue
             yield p, v
 
 

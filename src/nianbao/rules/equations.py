@@ -23,13 +23,23 @@ def _fmt(v) -> str:
 def evaluate(report: Report, code: str, lhs: Sequence[str], rhs: Sequence[str],
              message: Callable[[float, float, dict[str, object]], str], location_path: str) -> Finding | None:
     cells = list(lhs) + list(rhs)
+    get = report.cells.get
+    extra = report.extra_cells.get
+    printed = False
+    lsum = rsum = 0
+    for p in lhs:
+        v = get(p) or extra(p)
+        if v is not None and v.value is not None:
+            lsum += v.value
+            printed = True
+    for p in rhs:
+        v = get(p) or extra(p)
+        if v is not None and v.value is not None:
+            rsum += v.value
+            printed = True
+    if not printed or abs(lsum - rsum) < 1e-9:
+        return None  # the common case: nothing printed, or the equation holds
     vals = {p: report.value(p) for p in cells}
-    if not any(v.state == PRINTED for v in vals.values()):
-        return None
-    lsum = sum((vals[p].value or 0) for p in lhs)
-    rsum = sum((vals[p].value or 0) for p in rhs)
-    if abs(lsum - rsum) < 1e-9:
-        return None
     shown = {p: _fmt(vals[p].value) for p in cells}
     text = message(lsum, rsum, shown)
     src = report.where(location_path)

@@ -15,9 +15,13 @@ TABLE_NAMES = {"active": "表二", "applications": "表三", "review_litigation"
       doc="""单元格空白或填“/”“—”“无”的，按“未填写”（null）处理，不当作 0。每张表列出一次空白单元格；
 含空白单元格的等式如果不成立，由相应算术规则给出“无法核对”的警告。""")
 def in_01(report: Report, ctx: Context):
+    by_table: dict[str, list[str]] = {}
+    for p, v in report.cells.items():
+        if v.state in (BLANK, NULL_MARK):
+            table = p.split(".")[1] if p.startswith("extra_2019.") else p.split(".", 1)[0]
+            by_table.setdefault(table, []).append(p)
     for table in schema.TABLE_SECTIONS:
-        blank = [p for p, v in report.cells.items()
-                 if (p.startswith(table + ".") or p.startswith("extra_2019." + table + ".")) and v.state in (BLANK, NULL_MARK)]
+        blank = by_table.get(table)
         if blank:
             shown = "、".join(schema.label_of(p) for p in blank[:4]) + ("等" if len(blank) > 4 else "")
             first = report.cells[blank[0]].source
