@@ -29,7 +29,7 @@ bench: setup
 	$(BIN)/python bench/bench_check.py
 
 docs: setup
-	$(BIN)/nianbao rules --format markdown > docs/rules.md
+	$(BIN)/python -m nianbao.outputs.docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist

@@ -8,6 +8,7 @@ import sys
 from typing import Optional
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -20,8 +21,26 @@ EXIT_OK = 0          # no error-severity finding in any file
 EXIT_FINDINGS = 1    # at least one error-severity finding
 EXIT_UNREADABLE = 2  # a file could not be read, or a usage error
 
+class _ZhHelp:
+    """Click's own --help text, in Chinese like the rest of the CLI."""
+
+    def get_help_option(self, ctx):
+        opt = super().get_help_option(ctx)
+        if opt is not None:
+            opt.help = "显示帮助并退出。"
+        return opt
+
+
+class ZhCommand(_ZhHelp, typer.core.TyperCommand):
+    pass
+
+
+class ZhGroup(_ZhHelp, typer.core.TyperGroup):
+    pass
+
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    cls=ZhGroup, add_completion=False, no_args_is_help=True,
     help="nianbao：政府信息公开工作年度报告的读取、检查与分析工具。",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -94,9 +113,9 @@ def _exit_code(n_failed: int, n_with_errors: int) -> int:
     return EXIT_FINDINGS if n_with_errors else EXIT_OK
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def check(
-    paths: list[str] = typer.Argument(..., help="报告文件或文件夹（文件夹会递归查找）", show_default=False),
+    paths: list[str] = typer.Argument(..., help="报告文件或文件夹（文件夹会递归查找）", show_default=False, metavar="路径"),
     format: CheckFormat = typer.Option(CheckFormat.human, "--format", "-f", help="输出格式：human（中文报告）、json（JSON Lines）、csv"),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="配置文件（TOML），如各地年报截止日期"),
     tables: Optional[bool] = typer.Option(None, "--tables/--no-tables", help="显示识别出的统计表（单个文件时默认显示）"),
@@ -147,9 +166,9 @@ def check(
     raise typer.Exit(_exit_code(n_failed, n_errors))
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def extract(
-    paths: list[str] = typer.Argument(..., help="报告文件或文件夹", show_default=False),
+    paths: list[str] = typer.Argument(..., help="报告文件或文件夹", show_default=False, metavar="路径"),
     output: str = typer.Option(..., "--output", "-o", help="输出文件：.json、.jsonl、.csv 或 .xlsx"),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="配置文件（TOML）"),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="显示进度条"),
@@ -172,9 +191,9 @@ def extract(
     raise typer.Exit(EXIT_UNREADABLE if failed else EXIT_OK)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def explain(
-    file: str = typer.Argument(..., help="一份报告文件", show_default=False),
+    file: str = typer.Argument(..., help="一份报告文件", show_default=False, metavar="文件"),
     format: ExplainFormat = typer.Option(ExplainFormat.human, "--format", "-f", help="输出格式：human 或 json"),
     all_cells: bool = typer.Option(False, "--all", help="列出全部单元格（默认省略印出为 0 且无需说明的）"),
 ) -> None:
@@ -192,7 +211,7 @@ def explain(
     ex.render(_out(), report, all_cells=all_cells)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def rules(
     format: RulesFormat = typer.Option(RulesFormat.human, "--format", "-f", help="human、markdown 或 json"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="显示每条规则的详细说明"),
@@ -207,7 +226,7 @@ def rules(
         catalogue.render_terminal(_out(), verbose=verbose)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def version() -> None:
     """显示版本号。"""
     typer.echo(f"nianbao {__version__}")

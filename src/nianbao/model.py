@@ -55,6 +55,7 @@ class SectionText:
     text: str             # the section's prose
     source: Source | None
     order: int | None = None  # position among the found sections
+    misplaced: bool = False   # the heading is printed, but out of the official order
 
 
 @dataclass(slots=True)

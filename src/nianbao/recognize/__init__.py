@@ -11,7 +11,7 @@ from collections import Counter
 from .. import schema
 from ..document import Document
 from ..errors import ReadError
-from ..model import Finding, Report, Value
+from ..model import Finding, Report, SectionText, Value
 from . import labels as L
 from .active import read_active
 from .applications import read_applications
@@ -19,7 +19,7 @@ from .meta import clean, find_title, org_name, parse_date, parse_year, pick_unit
 from .normalize import fold
 from .review import read_review
 from .rows import Item, row_view
-from .sections import find_sections, section_texts
+from .sections import find_misplaced, find_sections, section_texts
 
 __all__ = ["recognize", "flatten"]
 
@@ -189,6 +189,8 @@ def recognize(doc: Document) -> Report:
     paragraphs = [(it.index, it.para) for it in items if it.para is not None]
     found = find_sections(paragraphs, len(items))
     report.sections = section_texts(items, found)
+    for key, (idx, para) in find_misplaced(paragraphs, found).items():
+        report.sections[key] = SectionText(key, para.text, "", para.source, None, misplaced=True)
     read_meta(items, report)
     fmt, how = detect_format(items, report.year)
     report.format, report.format_how = fmt, how

@@ -84,6 +84,20 @@ def find_sections(paragraphs: list[tuple[int, Paragraph]], item_count: int) -> d
     return found
 
 
+def find_misplaced(paragraphs: list[tuple[int, Paragraph]], found: dict) -> dict[str, tuple[int, Paragraph]]:
+    """Sections left out of the in-order assignment whose heading is printed elsewhere, plainly."""
+    used = {idx for idx, _ in found.values()}
+    out = {}
+    for n, s in enumerate(schema.SECTIONS):
+        if s.key in found:
+            continue
+        for i, p in paragraphs:
+            if i not in used and len(p.text.strip()) <= 40 and _score(p.text, s.key, n + 1) >= 95:
+                out[s.key] = (i, p)
+                break
+    return out
+
+
 def section_texts(items, found: dict[str, tuple[int, object]]) -> dict[str, SectionText]:
     """The prose of each found section (paragraphs between its heading and the next one)."""
     order = sorted((idx, key) for key, (idx, _) in found.items())

@@ -37,9 +37,9 @@ def pub_01(report: Report, ctx: Context):
 _TITLE = re.compile(r"^(?P<unit>.*?)(?P<year>(?:19|20)\d{2})年(?:度)?政府信息公开工作年度报告$")
 
 
-@rule("PUB-02", "标题符合“XX（机关名称）YYYY年政府信息公开工作年度报告”", severity="notice", category="compliance", basis="F",
-      doc="""年报格式要求标题写作“XX（行政机关名称）YYYY年政府信息公开工作年度报告”。标题写成“年报”“工作报告”、
-缺少年份或机关名称时提示。机关名称单独占一行、标题另起一行的，视为符合。""")
+@rule("PUB-02", "标题符合“XX（机关名称）YYYY年政府信息公开工作年度报告”", severity="warning", category="compliance", basis="F",
+      doc="""年报格式要求标题写作“XX（行政机关名称）YYYY年政府信息公开工作年度报告”。找不到标题时警告；标题写成“年报”
+“工作报告”、缺少年份或机关名称时提示。机关名称单独占一行、标题另起一行的，视为符合。""")
 def pub_02(report: Report, ctx: Context):
     if not report.title:
         yield Finding("PUB-02", "warning", "compliance", "没有找到报告标题（应为“XX（机关名称）YYYY年政府信息公开工作年度报告”）", [], "")

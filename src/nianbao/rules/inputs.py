@@ -40,11 +40,10 @@ for _code, _title, _sev, _doc in (
     ("IN-02", "某行的数字少于列数", "warning",
      "某行印出的数字比表头列数少（常见于合并单元格转换时数字被挤出行外）。nianbao 先用表内勾稽关系判断缺的是哪一列，"
      "判断不了时按“行末被截断”处理，缺的单元格按未填写处理，并在此说明推定的依据。"),
-    ("IN-03", "某行的单元格多于列数", "notice",
+    ("IN-03", "某行的单元格多于列数", "warning",
      "某行在表头列数之外还有单元格（合并单元格转换时重复印出的数字、多余的空格列）。与第一格相同的重复数字不提示；"
      "不同的数字给出警告，只采用对应列的数字。"),
     ("IN-05", "同一行重复出现", "notice", "表三中同一官方行出现两次时，只采用第一次出现的数据，并提示核对。"),
     ("IN-06", "报告年度由正文推定", "notice", "标题中没有写明年度时，按正文中最常出现的年份推定，并提示核对。"),
 ):
-    rule(_code, _title, severity=_sev if _sev != "notice" or _code != "IN-03" else "warning", category="input", basis="F",
-         doc=_doc)(_passthrough(_code))
+    rule(_code, _title, severity=_sev, category="input", basis="F", doc=_doc)(_passthrough(_code))

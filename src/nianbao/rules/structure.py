@@ -15,12 +15,15 @@ TABLE_NAME = {"active": "表二（主动公开政府信息情况）", "applicati
 三、收到和处理政府信息公开申请情况；四、政府信息公开行政复议、行政诉讼情况；五、存在的主要问题及改进情况；
 六、其他需要报告的事项。含统计表的部分（二、三、四）连标题带表格都找不到时为错误；只缺标题或缺其他部分时为警告。""")
 def fmt_01(report: Report, ctx: Context):
-    found = [(s.order, s.key) for s in report.sections.values() if s.order is not None]
     for s in schema.SECTIONS:
         sec = report.sections.get(s.key)
+        title = f"第{s.no}部分“{s.title}”"
+        if sec is not None and sec.misplaced:
+            yield Finding("FMT-01", "warning", "structure", f"{title}的位置与官方顺序不符（应为第{s.no}部分）",
+                          [f"section.{s.key}"], sec.source.english() if sec.source else "")
+            continue
         if sec is not None and sec.heading is not None:
             continue
-        title = f"第{s.no}部分“{s.title}”"
         if s.key in schema.TABLE_SECTIONS:
             if report.has_table(s.key):
                 yield Finding("FMT-01", "warning", "structure", f"缺少{title}的标题（表格已找到）", [f"section.{s.key}"], "")
@@ -28,9 +31,6 @@ def fmt_01(report: Report, ctx: Context):
                 yield Finding("FMT-01", "error", "structure", f"缺少{title}：标题和统计表都没有找到", [f"section.{s.key}"], "")
         else:
             yield Finding("FMT-01", "warning", "structure", f"缺少{title}", [f"section.{s.key}"], "")
-    # Sections found in an order other than the official one (the finder keeps them in order, so this
-    # only fires when a table sits under the wrong heading).
-    del found
 
 
 @rule("FMT-02", "报告格式与年度相符", severity="warning", category="structure", basis="F",
