@@ -288,3 +288,23 @@ def test_section_out_of_order_is_reported_as_misplaced():
     fs = [f for f in run_rules(r) if f.rule == "FMT-01"]
     assert r.sections["problems"].misplaced
     assert [f.severity for f in fs] == ["warning"] and "顺序" in fs[0].message
+
+
+def test_mixed_formats_2021_tables_with_2019_other_row():
+    """表二 in the 2021 format but 表三 with the 2019 single （六）其他处理 row: each table is read
+    in its own format, the equations use 表三's rows, and FMT-02 says the formats are mixed."""
+    rows = [(l, g) for l, g in ROWS3 if not l.startswith(("1.申请人无正当", "2.申请人逾期", "3.其他"))]
+    rows.insert(20, ("(六) 其他处理", ""))
+    keys = [k for k in KEYS if not k.startswith("other_")]
+    keys.insert(20, "other_processing")
+    v = values3()
+    v["other_processing"] = [0, 0, 0, 0, 0, 0, 0]
+    v["granted"] = [1, 0, 0, 0, 0, 0, 1]
+    v["other_processing"] = [1, 0, 0, 0, 0, 0, 1]
+    t3 = list(HEADER3) + [T.join([g, l] + [str(x) for x in v[k]]) for k, (l, g) in zip(keys, rows)]
+    r = load(doc(t3))
+    assert r.format == "2021" and r.apps_is_2019
+    assert r.to_dict()["extra_2019"]["applications"]["other_processing"]["natural_person"] == 1
+    fs = run_rules(r)
+    assert not [f for f in fs if f.category == "arithmetic" and f.severity == "error"]
+    assert any(f.rule == "FMT-02" and "混用" in f.message for f in fs)

@@ -87,6 +87,7 @@ class Report:
     labels: list[PrintedLabel] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)  # what the recognizer had to guess (category input)
     format_how: str = ""   # why this format was chosen, for `nianbao explain`
+    table_formats: dict[str, str] = field(default_factory=dict)  # per table, when a report mixes formats
     unit_source: Source | None = None
     status: str = "ok"
 
@@ -111,10 +112,20 @@ class Report:
 
     @property
     def is_2019(self) -> bool:
-        return self.format == schema.FORMAT_2019
+        """Some table is in the 2019 format (so the 2019-only cells are part of the report)."""
+        return self.format == schema.FORMAT_2019 or schema.FORMAT_2019 in self.table_formats.values()
+
+    @property
+    def apps_is_2019(self) -> bool:
+        """表三 has the single （六）其他处理 row of 2019 (decided from the table itself)."""
+        return self.table_formats.get("applications", self.format) == schema.FORMAT_2019
+
+    @property
+    def active_is_2019(self) -> bool:
+        return self.table_formats.get("active", self.format) == schema.FORMAT_2019
 
     def app_rows(self) -> tuple[schema.Row, ...]:
-        return schema.APP_ROWS_2019 if self.is_2019 else schema.APP_ROWS
+        return schema.APP_ROWS_2019 if self.apps_is_2019 else schema.APP_ROWS
 
     def app_cell_path(self, row: str, col: str) -> str:
         if row == "other_processing":

@@ -37,7 +37,8 @@ def _label(p: str) -> str:
 def explain_dict(report: Report) -> dict:
     return {
         "file": report.path, "format": report.format, "format_reason": report.format_how,
-        "unit": report.unit, "year": report.year, "report_date": report.report_date,
+        "unit": report.unit, "unit_location": report.unit_source.english() if report.unit_source else "",
+        "year": report.year, "report_date": report.report_date,
         "title": report.title, "title_location": report.title_source.english() if report.title_source else "",
         "date_location": report.date_source.english() if report.date_source else "",
         "sections": {k: {"heading": s.heading, "location": s.source.english() if s.source else ""}
@@ -55,6 +56,8 @@ def render(console: Console, report: Report, all_cells: bool = False) -> None:
     console.print(Text(f"{report.path} 的识别过程", style="bold"))
     console.print(Text("1. 标题与单位", style="bold"))
     console.print(f"   标题：{report.title or '未找到'}" + (f"（{location_zh(report.title_source.english())}）" if report.title_source else ""))
+    if report.unit_source:
+        console.print(f"   单位“{report.unit}”取自{location_zh(report.unit_source.english())}")
     console.print(f"   单位：{report.unit or '未识别'}　年度：{report.year or '未识别'}　落款日期：{report.report_date or '未找到'}"
                   + (f"（{location_zh(report.date_source.english())}）" if report.date_source else ""))
     console.print(Text("2. 六个部分的标题", style="bold"))

@@ -92,7 +92,7 @@ SHORT_ROWS = {
 
 def active_table(report: Report, marks: dict[str, str]) -> Table:
     t = Table(title="表二 主动公开政府信息情况", title_justify="left", header_style="bold")
-    if report.is_2019:
+    if report.active_is_2019:
         t.add_column("信息内容")
         t.add_column("字段")
         t.add_column("数值", justify="right")

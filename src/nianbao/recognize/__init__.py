@@ -146,35 +146,32 @@ def locate(items: list[Item], sections: dict) -> dict[str, tuple[int, int]]:
 
 
 def read_meta(items: list[Item], report: Report) -> None:
+    """Title, unit, year and date. Unit candidates, in order of trust: a name line printed above a
+    title that starts with the year, the title's own prefix, the signature — the fullest that agree."""
     paras = [(it.para.source, it.para.text) for it in items if it.para is not None]
     title = find_title(paras)
-    candidates: list[str] = []
+    candidates: list[tuple[str, object]] = []
     if title is not None:
         n, text = title
         report.title, report.title_source = clean(text), paras[n][0]
         report.year = parse_year(text)
         head = unit_from_title(text)
         above = org_name(paras[n - 1][1]) if n > 0 else None
-        if head and org_name(head) is None and above is None and n + 1 < len(paras):
-            pass
         if above:
-            candidates.append(above)
-            if not head or (report.year is not None and len(head) <= 1):
-                head = None
+            candidates.append((above, paras[n - 1][0]))
         if head:
-            candidates.append(head)
-    # The signature: an organisation line among the last lines.
-    tail = paras[-6:]
-    for src, text in reversed(tail):
+            candidates.append((head, paras[n][0]))
+    for src, text in reversed(paras[-6:]):
         d = parse_date(text)
         if d and report.report_date is None and len(clean(text)) <= 30:
             report.report_date, report.date_source = d, src
             continue
         name = org_name(text)
         if name:
-            candidates.append(name)
+            candidates.append((name, src))
             break
-    report.unit = pick_unit(candidates)
+    report.unit = pick_unit([c for c, _ in candidates])
+    report.unit_source = next((src for c, src in candidates if c == report.unit), None)
     if report.year is None:
         years = Counter(y for _, t in paras[:40] if (y := parse_year(t)))
         if years:

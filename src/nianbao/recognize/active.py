@@ -15,6 +15,7 @@ from .values import NULL, NUMBER, parse_cell
 
 def read_active(items: list[Item], report: Report, fmt: str) -> bool:
     is_2019 = fmt == schema.FORMAT_2019
+    report.table_formats["active"] = fmt
     defs = {i.key: i for i in (schema.ACTIVE_ITEMS_2019 if is_2019 else schema.ACTIVE_ITEMS)}
     found: set[str] = set()
     first_source = None

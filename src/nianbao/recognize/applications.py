@@ -143,7 +143,15 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     pref = usual_offset([d.view for d in data], ncols)
 
     has_sub6 = any(d.key in schema.ROWS_2021_ONLY for d in data)
-    is_2019 = fmt == schema.FORMAT_2019 or (not has_sub6 and any(d.key == "other" and d.kind == "group" for d in data))
+    # The table decides its own format: the three （六） sub-items are 2021, a （六）其他处理 row with
+    # numbers is 2019; only when neither is printed does the report's format decide.
+    if has_sub6:
+        is_2019 = False
+    elif any(d.key == "other" and d.kind == "group" for d in data):
+        is_2019 = True
+    else:
+        is_2019 = fmt == schema.FORMAT_2019
+    report.table_formats["applications"] = schema.FORMAT_2019 if is_2019 else schema.FORMAT_2021
 
     placed: dict[str, list[Value]] = {}
     short_rows: list[tuple[str, list[Cell]]] = []

@@ -46,7 +46,7 @@ def _equations(is_2019: bool):
 def t3_01(report: Report, ctx: Context):
     if not report.has_table("applications"):
         return
-    identity = _equations(report.is_2019)[0]
+    identity = _equations(report.apps_is_2019)[0]
     for c in _present_columns(report):
         a, b, t, f = identity[c]
         fnd = evaluate(report, "T3-01", [a, b], [t, f],
@@ -63,7 +63,7 @@ def t3_01(report: Report, ctx: Context):
 def t3_02(report: Report, ctx: Context):
     if not report.has_table("applications"):
         return
-    column_sums = _equations(report.is_2019)[1]
+    column_sums = _equations(report.apps_is_2019)[1]
     for c in _present_columns(report):
         parts, tot = column_sums[c]
         fnd = evaluate(report, "T3-02", parts, [tot],
@@ -79,7 +79,7 @@ def t3_02(report: Report, ctx: Context):
 def t3_03(report: Report, ctx: Context):
     if not report.has_table("applications"):
         return
-    for key, parts, tot in _equations(report.is_2019)[2]:
+    for key, parts, tot in _equations(report.apps_is_2019)[2]:
         fnd = evaluate(report, "T3-03", parts, [tot],
                        lambda l, rr, s, key=key, tot=tot: f"表三“{schema.row_title(key)}”行：各申请人列之和为 {fmt(l)}，总计列为 {s[tot]}",
                        tot)

@@ -40,6 +40,7 @@ def fmt_02(report: Report, ctx: Context):
     y = report.year
     if y is None or report.format == schema.FORMAT_UNKNOWN:
         return
+    # (a report whose tables disagree is flagged below whatever the year)
     if y >= 2021 and report.format == schema.FORMAT_2019:
         yield Finding("FMT-02", "warning", "structure",
                       f"{y} 年度报告仍使用 2019 年试行格式（国办公开办函〔2019〕60号）的统计表，应使用 2021 年格式（国办公开办函〔2021〕30号）",
@@ -48,6 +49,11 @@ def fmt_02(report: Report, ctx: Context):
         yield Finding("FMT-02", "notice", "structure",
                       f"{y} 年度报告使用了 2021 年格式的统计表；该年度适用的是 2019 年试行格式（国办公开办函〔2019〕60号）",
                       ["table.active"], "")
+    fmts = {k: v for k, v in report.table_formats.items() if v != schema.FORMAT_UNKNOWN}
+    if len(set(fmts.values())) > 1:
+        yield Finding("FMT-02", "warning", "structure",
+                      "新旧格式混用：" + "，".join(f"{ {'active': '表二', 'applications': '表三'}[k] }为 {v} 年格式" for k, v in fmts.items()),
+                      [f"table.{k}" for k in fmts], "")
     if y <= 2018:
         yield Finding("FMT-02", "notice", "structure", f"{y} 年度报告早于统一格式（2019 年起施行），按自由格式处理", [], "")
 
@@ -111,7 +117,7 @@ def fmt_05(report: Report, ctx: Context):
     if f:
         yield f
         return
-    items = schema.ACTIVE_2019_BY_KEY if report.is_2019 else schema.ACTIVE_BY_KEY
+    items = schema.ACTIVE_2019_BY_KEY if report.active_is_2019 else schema.ACTIVE_BY_KEY
     for m in report.missing:
         if m.startswith("active.") or m.startswith("extra_2019.active."):
             key = m.rsplit(".", 1)[1]

@@ -51,7 +51,9 @@ class TRow:
     values: list[VCell] = field(default_factory=list)
     kind: str = "data"           # data | header | title | cont (a wrapped label's continuation)
     key: str | None = None       # 表三 row key, 表二 item key, "rl" for the 表四 data row
-    trail: int = 0               # trailing empty cells
+    trail: int = 0               # grid padding: empty cells up to the table's width (tsv, markdown)
+    extra: int = 0               # damage: extra empty trailing cells beyond the grid
+    lead: int | None = None      # header rows of 表三: how many of `labels` are the label region
     table: str = ""
     group: str | None = None     # 表三 group key of an item row (denied, unable, rejected, other)
     label_slot: int = -1         # index in `labels` of the row's own label
@@ -142,9 +144,9 @@ def application_rows(rep: SynthReport, st: Style, layout: str) -> list[TRow]:
     rows_def = schema.APP_ROWS_2019 if is19 else schema.APP_ROWS
     legal = [c.label for c in schema.APP_COLUMNS if c.group]
     rows: list[TRow] = [
-        TRow([NOTE, "", "申请人情况"] + [""] * 5 + ["总计"], kind="header", table="applications"),
-        TRow(["", "", "自然人", "法人或其他组织"] + [""] * 5, kind="header", table="applications"),
-        TRow(["", "", ""] + legal + [""], kind="header", table="applications"),
+        TRow([NOTE, "", "申请人情况"] + [""] * 5 + ["总计"], kind="header", table="applications", lead=2),
+        TRow(["", "", "自然人", "法人或其他组织"] + [""] * 5, kind="header", table="applications", lead=2),
+        TRow(["", "", ""] + legal + [""], kind="header", table="applications", lead=2),
     ]
     seen_groups: set[str] = set()
     for r in rows_def:
@@ -164,7 +166,7 @@ def application_rows(rep: SynthReport, st: Style, layout: str) -> list[TRow]:
             labels = ["", group_label(group, st), own]
         else:
             labels = ["", "", own]
-        rows.append(TRow(labels, vals, key=r.key, table="applications", group=group, label_slot=len(labels) - 1))
+        rows.append(TRow(labels, vals, key=r.key, table="applications", group=group, label_slot=labels.index(own)))
     return rows
 
 
@@ -283,7 +285,7 @@ def _extra_trailing(rng: random.Random, tables: dict[str, list[TRow]]) -> None:
     for rows in tables.values():
         for r in rows:
             if rng.random() < 0.5:
-                r.trail += rng.randint(1, 2)
+                r.extra += rng.randint(1, 2)
 
 
 def _mark_last(tables: dict[str, list[TRow]]) -> None:
@@ -370,63 +372,53 @@ def to_traditional(text: str) -> str:
 
 # ------------------------------------------------------------------------------------------ layouts
 
-def _cells(r: TRow) -> list[str]:
-    return list(r.labels) + [v.text or "" for v in r.values] + [""] * r.trail
-
-
 def lines_tsv(rows: list[TRow], rng: random.Random) -> list[str]:
     out = []
     for r in rows:
         if r.kind == "cont" and rng.random() < 0.5:
             out.append("")  # seed 003: a blank line before the wrapped tail
-        out.append("\t".join(_cells(r)))
+        cells = list(r.labels) + [v.text for v in r.values] + [""] * (r.trail + r.extra)
+        out.append("\t".join(cells))
     return out
 
 
 def lines_cell_per_line(rows: list[TRow], rng: random.Random) -> list[str]:
-    """Word's table-to-text: every cell on its own line after a tab, a blank line between rows; the
-    second line of a wrapped cell has no tab (it is the same cell's text continuing)."""
+    """Word's table-to-text (seed 002): every cell on its own line after a tab, a blank line between
+    rows, no grid padding. The second line of a wrapped cell has no tab: it is the same cell's text."""
     out: list[str] = []
     for n, r in enumerate(rows):
         if r.kind == "cont":
-            # The tail continues the label cell of the row it belongs to: a line with no tab.
-            tail = r.labels[r.label_slot]
-            if n > 0 and rows[n - 1].kind == "data" and out and out[-1] == "":
-                out.pop()
-                prev = rows[n - 1]
-                k = len(prev.labels) - prev.label_slot - 1 + len(prev.values) + prev.trail
-                # insert the tail right after the previous row's label cell
-                at = len(out) - k
-                out.insert(at, tail)
-                out.append("")
-                continue
-            out.extend("\t" + c for c in r.labels[:r.label_slot] + [r.labels[r.label_slot]])
-            continue
-        cells = _cells(r)
-        while cells and cells[-1] == "" and r.trail and len(cells) > len(r.labels) + len(r.values):
-            cells.pop()  # Word's export has no grid padding; extra trailing cells are added below
-        cells += [""] * r.trail
+            continue  # printed with the row it continues
+        labels = list(r.labels)
         if r.kind in ("title", "header"):
-            cells = [c for i, c in enumerate(cells) if c or i == 0 or any(cells[i + 1:])]
-        out.extend("\t" + c for c in cells)
+            first = next((i for i, c in enumerate(labels) if c), 0)
+            labels = labels[:first] + [c for c in labels[first:] if c]
+        tail = rows[n + 1] if n + 1 < len(rows) and rows[n + 1].kind == "cont" else None
+        for i, c in enumerate(labels):
+            out.append("\t" + c)
+            if tail is not None and i == r.label_slot:
+                out.append(tail.labels[tail.label_slot])
+        out.extend("\t" + v.text for v in r.values)
+        out.extend(["\t"] * r.extra)
         out.append("")
     return out
 
 
 def lines_markdown(rows: list[TRow], rng: random.Random) -> list[str]:
-    """A pipe table: the label region padded to the same width on every row, a |---| line after
+    """A pipe table: every row padded to the grid (label region, then values), a |---| line after
     the first row, `|` inside cells escaped."""
-    width_l = max(len(r.labels) for r in rows if r.kind != "cont")
-    width_v = max(len(r.values) for r in rows)
+    data = [r for r in rows if r.kind in ("data", "cont")]
+    width_l = max(len(r.labels) for r in data)
+    width_v = max(len(r.values) for r in data)
     out = []
     for n, r in enumerate(rows):
-        labels = list(r.labels)
         if r.kind in ("data", "cont"):
-            labels += [""] * (width_l - len(labels))
-        cells = labels + [v.text or "" for v in r.values]
-        if r.kind != "header":
-            cells += [""] * (width_l + width_v - len(cells))
-        cells += [""] * r.trail
+            cells = list(r.labels) + [""] * (width_l - len(r.labels)) + [v.text for v in r.values]
+        elif r.lead is not None:
+            cells = r.labels[: r.lead] + [""] * (width_l - r.lead) + r.labels[r.lead:]
+        else:
+            cells = list(r.labels)
+        cells += [""] * (width_l + width_v - len(cells)) + [""] * r.extra
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         if n == 0:
             out.append("|" + "|".join(["---"] * len(cells)) + "|")
@@ -438,18 +430,16 @@ def lines_spaced(rows: list[TRow], rng: random.Random, inline_groups: bool) -> l
     their own line (or, with `inline_groups`, in front of their first item)."""
     out = []
     for r in rows:
-        labels = [x for x in r.labels if x and x != NOTE]
-        if r.kind == "header" and r.table == "applications" and NOTE in r.labels:
-            out.append(NOTE)
+        labels = [x for x in r.labels if x]
         if r.kind in ("title", "header"):
+            if NOTE in labels:
+                out.append(NOTE)
+                labels.remove(NOTE)
             if labels:
                 out.append(" ".join(labels))
             continue
-        if r.kind == "cont":
-            out.append(" ".join(labels))
-            continue
         vals = [v.text for v in r.values if v.kind != "pad" or v.copy_of is not None]
-        if r.table != "active" and len(labels) > 1 and not inline_groups:
+        if len(labels) > 1 and not inline_groups:
             out.extend(labels[:-1])
             labels = labels[-1:]
         out.append(" ".join(labels + vals))
