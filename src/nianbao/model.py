@@ -56,6 +56,7 @@ class SectionText:
     source: Source | None
     order: int | None = None  # position among the found sections
     misplaced: bool = False   # the heading is printed, but out of the official order
+    paragraphs: list[tuple[Source, str]] = field(default_factory=list)  # the prose with its lines
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class Report:
     date_source: Source | None = None
     cells: dict[str, Value] = field(default_factory=dict)
     sections: dict[str, SectionText] = field(default_factory=dict)
+    paragraphs: list[tuple[Source, str]] = field(default_factory=list)  # all prose, in order
     tables_found: dict[str, Source | None] = field(default_factory=dict)  # table key -> where it starts
     missing: list[str] = field(default_factory=list)  # applications.row.X, applications.column.X, table.X, …
     extra: list[str] = field(default_factory=list)    # added rows/columns (subtotals), as paths

@@ -89,6 +89,7 @@ TABLE_SECTIONS = ("active", "applications", "review_litigation")
 
 # Row groups of 表三 (2021), in order, by the key prefix shared by their items.
 OUTCOME_GROUPS_2021 = (
+    ("outcomes", "三、", "本年度办理结果"),
     ("denied", "（三）", "不予公开"),
     ("unable", "（四）", "无法提供"),
     ("rejected", "（五）", "不予处理"),
@@ -185,6 +186,8 @@ def label_of(path: str) -> str:
             return f"表三“（六）其他处理”行·{col.label}列"
     table = parts[0]
     if table == "applications":
+        if parts[1].startswith("subtotal_") or (len(parts) > 2 and parts[2] == "legal_subtotal"):
+            return _added_label(parts)
         if parts[1] == "row":
             return f"表三“{row_title(parts[2])}”行"
         if parts[1] == "column":
@@ -204,6 +207,21 @@ def label_of(path: str) -> str:
         return {"active": "表二（主动公开）", "applications": "表三（依申请公开）",
                 "review_litigation": "表四（行政复议、行政诉讼）"}[parts[1]]
     return path
+
+
+def _added_label(parts: list[str]) -> str:
+    """Rows and columns a unit added to 表三 (subtotals): named in Chinese like the official ones."""
+    def row(key: str) -> str:
+        if key.startswith("subtotal_"):
+            group = key[len("subtotal_"):]
+            return next((f"{no}{label}”小计" for k, no, label in OUTCOME_GROUPS_2021 if k == group), key)
+        return row_title(key) + "”"
+    if parts[1] == "row":
+        return f"表三自行添加的“{row(parts[2])}行"
+    if parts[1] == "column":
+        return "表三自行添加的“法人或其他组织小计”列"
+    col = "法人或其他组织小计" if parts[2] == "legal_subtotal" else APP_COLUMN_BY_KEY[parts[2]].label
+    return f"表三“{row(parts[1])}行·{col}列"
 
 
 def row_title(row_key: str) -> str:

@@ -23,13 +23,14 @@ File format
         extra: [applications.row.subtotal_denied]        # Report.extra; adds printed-0 extra cells
         sections:               # section key -> prose of the section (official heading kept),
           overview: "……"        #   null -> heading not found (SectionText(key, None, "", None, None)),
-          other: {heading: "六、其他事项", text: "……"}   # or a dict with heading/text
-        section_order: [overview, active, applications, review_litigation, other, problems]
+          other: {heading: "六、其他事项", text: "……"}   # or a dict with heading/text,
+          problems: {misplaced: true}   # heading printed out of the official order (as the recognizer marks it)
         unit: 河曲县巡镇镇人民政府   # the title follows unit and year unless `title` is given
         year: 2024
         report_date: "2025-02-07"   # ISO date or null
         title: null             # null -> no title found
         format: "2021"          # override Report.format ("2021" | "2019" | "unknown")
+        table_formats: {active: "2019", applications: "2021"}   # override Report.table_formats (mixed formats)
         labels:                 # PrintedLabel entries for FMT-06
           - {path: active.field.repealed, printed: 本年度止件数, official: 本年废止件数}
         notes:                  # Report.notes: the recognizer's own findings, passed through by IN-xx
@@ -68,8 +69,8 @@ absent; ``active.K`` (2019: ``extra_2019.active.K``) makes the item's cells abse
 ``review_litigation.G.F`` makes that cell "guessed" with no value. ``extra`` entries
 ``applications.row.subtotal_<group>`` and ``applications.column.legal_subtotal`` add the subtotal cells
 (``applications.subtotal_<group>.<col>``, ``applications.<row>.legal_subtotal``) to
-``Report.extra_cells``, printed 0. ``cells`` overrides are applied last; a path outside the schema goes
-to ``extra_cells``.
+``Report.extra_cells``, printed 0. ``cells`` overrides are applied last; a path that is neither in the
+schema nor an added subtotal cell is an error in the case file.
 
 Every finding a case produces is also checked for the catalogue contract (right rule code, a severity no
 stronger than the registered one, a known category, a Chinese message without unformatted "{…}").
@@ -98,8 +99,8 @@ CASES_DIR = Path(__file__).parent / "cases"
 SEVERITY_RANK = {"error": 3, "warning": 2, "notice": 1}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
-CASE_KEYS = {"name", "doc", "base", "cells", "missing", "extra", "sections", "section_order", "unit", "year",
-             "report_date", "title", "format", "labels", "notes", "config", "expect", "xfail"}
+CASE_KEYS = {"name", "doc", "base", "cells", "missing", "extra", "sections", "unit", "year", "report_date", "title",
+             "format", "table_formats", "labels", "notes", "config", "expect", "xfail"}
 EXPECT_KEYS = {"severity", "category", "cells_include", "cells_exact", "message_contains", "location"}
 VALUE_KEYS = {"value", "state", "raw", "unit", "how"}
 
@@ -240,10 +241,11 @@ def base_report(base: str) -> Report:
     r = Report(path=f"case-{base}.txt", format=fmt, unit=DEFAULT_UNIT, year=year,
                report_date=f"{year + 1}-01-20", date_source=Source(line=DATE_LINE))
     for n, s in enumerate(schema.SECTIONS):
-        r.sections[s.key] = SectionText(s.key, f"{s.no}、{s.title}", SECTION_TEXT[s.key],
-                                        Source(line=SECTION_LINE[s.key]), n)
+        r.sections[s.key] = _section(s.key, f"{s.no}、{s.title}", SECTION_TEXT[s.key],
+                                     Source(line=SECTION_LINE[s.key]), n)
     for t in schema.TABLE_SECTIONS:
         r.tables_found[t] = Source(line=TABLE_LINE[t])
+    r.table_formats = {"active": fmt, "applications": fmt}
     if fmt == schema.FORMAT_2021:
         for p in schema.paths_2021():
             r.cells[p] = _printed(0, p, fmt)
@@ -324,21 +326,29 @@ def _apply_extra(r: Report, entries: list[str]) -> None:
                 r.extra_cells[p] = _printed(0, p, r.format)
 
 
-def _sections(r: Report, spec: dict[str, Any], order: list[str] | None) -> None:
+def _section(key: str, heading: str | None, text: str, source: Source | None, order: int | None,
+             misplaced: bool = False) -> SectionText:
+    """A SectionText as the recognizer builds it: each line of prose keeps the line it is on."""
+    start = source.line if source is not None and source.line is not None else 0
+    paras = [(Source(line=start + 1 + i), line) for i, line in enumerate(text.split("\n")) if line.strip()]
+    return SectionText(key, heading, text, source, order, misplaced=misplaced, paragraphs=paras)
+
+
+def _sections(r: Report, spec: dict[str, Any]) -> None:
     for key, s in spec.items():
         if key not in schema.SECTION_BY_KEY:
             raise ValueError(f"unknown section key {key!r}")
         old = r.sections[key]
         if s is None:
-            r.sections[key] = SectionText(key, None, "", None, None)
+            r.sections[key] = _section(key, None, "", None, None)
         elif isinstance(s, str):
-            r.sections[key] = SectionText(key, old.heading, s, old.source, old.order)
+            r.sections[key] = _section(key, old.heading, s, old.source, old.order)
+        elif s.get("misplaced"):  # what the recognizer keeps of a heading found out of order
+            r.sections[key] = _section(key, s.get("heading", old.heading), s.get("text", ""), old.source, None,
+                                       misplaced=True)
         else:
-            r.sections[key] = SectionText(key, s.get("heading", old.heading), s.get("text", old.text),
-                                          old.source, old.order)
-    if order is not None:
-        for n, key in enumerate(order):
-            r.sections[key].order = n
+            r.sections[key] = _section(key, s.get("heading", old.heading), s.get("text", old.text),
+                                       old.source, old.order)
 
 
 def _config(spec: dict[str, Any] | None) -> Config:
@@ -368,6 +378,8 @@ def build(case: RuleCase | dict[str, Any]) -> tuple[Report, Config]:
     r = base_report(d.get("base", "zeros"))
     if "format" in d:
         r.format = str(d["format"])
+    if "table_formats" in d:
+        r.table_formats = {k: str(v) for k, v in d["table_formats"].items()}
     if "unit" in d:
         r.unit = d["unit"]
     if "year" in d:
@@ -393,9 +405,11 @@ def build(case: RuleCase | dict[str, Any]) -> tuple[Report, Config]:
     for p, spec in overrides.items():
         if p in known:
             r.cells[p] = _value(spec, p, r.format, r.cells.get(p))
-        else:
+        elif p in r.extra_cells:
             r.extra_cells[p] = _value(spec, p, r.format, r.extra_cells.get(p))
-    _sections(r, dict(d.get("sections") or {}), d.get("section_order"))
+        else:  # a typo would otherwise make a case pass vacuously
+            raise ValueError(f"unknown cell path {p!r} (not in the schema nor an added subtotal cell of `extra`)")
+    _sections(r, dict(d.get("sections") or {}))
     for lbl in d.get("labels") or []:
         r.labels.append(PrintedLabel(lbl["path"], lbl["printed"], lbl["official"],
                                      Source(line=lbl.get("line", 40)), lbl.get("score", 80.0)))

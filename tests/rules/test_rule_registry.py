@@ -15,19 +15,14 @@ from nianbao.model import Finding, Report
 from nianbao.rules import catalogue, run_rules
 from nianbao.rules.base import BASES, CATEGORIES, REGISTRY, SEVERITIES, Context, rule
 
-from .conftest import CHINESE, CaseFile, all_cases, build, case_files, cases_by_rule, contract_problems
+from .conftest import (CHINESE, CaseFile, all_cases, build, case_files, cases_by_rule, contract_problems,
+                       match_findings)
 
 CODE = re.compile(r"^[A-Z]+\d?-\d{2}$")
 # spec/output.md: “line 52”, “page 4, table 2, row 7, col 3”; empty when there is no single place.
 LOCATION = re.compile(r"^(?:(?:page|line|table|row|col) \d+)(?:, (?:page|line|table|row|col) \d+)*$")
 
-KNOWN_BUGS = {
-    ("test_findings_keep_the_contract", "PUB-02"):
-        "PUB-02 (registered notice) raises a warning when no title is found — see PUB-02.yaml “no title found”",
-    **{("test_locations_are_source_locations", code):
-       f"{code} puts a cell path (“section.overview” …) into `location` instead of a place in the source"
-       for code in ("NT-01", "NT-02", "NT-03", "NT-04", "NT-05")},
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 @cache
@@ -135,3 +130,29 @@ def test_run_rules_on_every_case() -> None:
             if not known:  # a crash in an xfail case is that case's known bug
                 problems.append(f"[{case_id}] run_rules raised {exc!r}")
     assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------------------------------ the harness
+def test_harness_matching_is_strict() -> None:
+    f = Finding("T3-03", "error", "arithmetic", "表三“（一）予以公开”行：各申请人列之和为 2，总计列为 0",
+                ["applications.granted.natural_person", "applications.granted.total"], "line 36")
+    ok = {"severity": "error", "category": "arithmetic", "cells_include": ["applications.granted.total"],
+          "message_contains": ["各申请人列之和为 2"], "location": "line 36"}
+    assert match_findings([ok], [f])
+    assert not match_findings([], [f]), "an unexpected finding must fail the case"
+    assert not match_findings([ok, ok], [f]), "one finding cannot satisfy two expectations"
+    assert not match_findings([{**ok, "severity": "warning"}], [f])
+    assert not match_findings([{**ok, "category": "input"}], [f])
+    assert not match_findings([{**ok, "cells_include": ["applications.granted.other"]}], [f])
+    assert not match_findings([{**ok, "cells_exact": ["applications.granted.total"]}], [f])
+    assert not match_findings([{**ok, "message_contains": "总计列为 1"}], [f])
+    assert not match_findings([{**ok, "location": "line 37"}], [f])
+    bad = Finding("T3-03", "warning", "arithmetic", "total {x}", [], "")
+    assert contract_problems(bad) and len(contract_problems(bad)) >= 2
+
+
+def test_harness_refuses_unknown_cell_paths() -> None:
+    with pytest.raises(ValueError):
+        build({"cells": {"applications.granted.natual_person": 1}, "expect": []})
+    report, _ = build({"cells": {"applications.granted.natural_person": None}, "expect": []})
+    assert report.cells["applications.granted.natural_person"].state == "blank"

@@ -186,6 +186,7 @@ def recognize(doc: Document) -> Report:
     paragraphs = [(it.index, it.para) for it in items if it.para is not None]
     found = find_sections(paragraphs, len(items))
     report.sections = section_texts(items, found)
+    report.paragraphs = [(p.source, p.text) for _, p in paragraphs]
     for key, (idx, para) in find_misplaced(paragraphs, found).items():
         report.sections[key] = SectionText(key, para.text, "", para.source, None, misplaced=True)
     read_meta(items, report)

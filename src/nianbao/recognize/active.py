@@ -93,4 +93,7 @@ def _check_header_labels(v, report: Report) -> None:
     for c in v.labels:
         m = L.ACTIVE_FIELDS.match(c.text)
         if m is not None and L.differs(m, c.text):
-            report.labels.append(PrintedLabel(f"active.field.{m.target.key}", c.text, m.target.label, c.source, m.score))
+            items = [i.key for i in schema.ACTIVE_ITEMS if any(f.key == m.target.key for f in i.fields)]
+            for key in items or ["fees"]:
+                report.labels.append(PrintedLabel(schema.active_path(key, m.target.key), c.text, m.target.label,
+                                                  c.source, m.score))

@@ -6,6 +6,7 @@ labels with the official ones: exact > prefix/suffix fragment > contained > edit
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,7 +82,6 @@ def _app_row_targets() -> list[Target]:
     out.append(Target("row", "other_no_correction", "申请人无正当理由逾期不补正"))
     out.append(Target("row", "other_fee_unpaid", "申请人逾期未按收费通知要求缴纳费用"))
     out += [Target("group", key, label) for key, _, label in schema.OUTCOME_GROUPS_2021]
-    out.append(Target("group", "outcomes", "本年度办理结果"))
     return out
 
 
@@ -111,6 +111,16 @@ RL_FIELDS = Vocabulary("review_litigation.fields", [Target("rlfield", k, lbl) fo
                        + [Target("rlfield", "upheld", "维持"), Target("rlfield", "corrected", "纠正"),
                           Target("rlfield", "pending", "尚未审结"), Target("rlfield", "other", "其他结果")],
                        threshold=80.0)
+
+
+_INNER_NUMBERING = re.compile(r"\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|(?<![\d.])\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]{1,2}、)")
+
+
+def last_segment(text: str) -> str:
+    """The most specific label in a cell that holds several: “三、本年度办理结果 (一) 予以公开” →
+    “(一) 予以公开”. Space-separated text (from PDFs) puts a row's group and item labels in one cell."""
+    starts = [m.start() for m in _INNER_NUMBERING.finditer(text) if m.start() > 0]
+    return text[starts[-1]:].strip() if starts else text
 
 
 def is_fragment(printed: str, official: str) -> bool:

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..document import Cell, Paragraph, Row, Table
-from .labels import is_note
+from .labels import is_note, last_segment
 from .values import BLANK, NUMBER, TEXT, Parsed, parse_cell
 
 
@@ -44,7 +44,12 @@ class RowView:
 
     @property
     def last_label(self) -> Cell | None:
-        return self.labels[-1] if self.labels else None
+        """The most specific label of the row (a cell holding group and item labels is cut to the item)."""
+        if not self.labels:
+            return None
+        cell = self.labels[-1]
+        seg = last_segment(cell.text)
+        return cell if seg == cell.text else Cell(seg, cell.source)
 
 
 def row_view(row: Row) -> RowView:

@@ -104,9 +104,9 @@ def section_texts(items, found: dict[str, tuple[int, object]]) -> dict[str, Sect
     out: dict[str, SectionText] = {}
     for n, (idx, key) in enumerate(order):
         stop = order[n + 1][0] if n + 1 < len(order) else len(items)
-        paras = [it.para.text for it in items[idx + 1:stop] if it.para is not None]
+        paras = [(it.para.source, it.para.text) for it in items[idx + 1:stop] if it.para is not None]
         heading = found[key][1]
-        out[key] = SectionText(key, heading.text, "\n".join(paras), heading.source, n)
+        out[key] = SectionText(key, heading.text, "\n".join(t for _, t in paras), heading.source, n, paragraphs=paras)
     for s in schema.SECTIONS:
         out.setdefault(s.key, SectionText(s.key, None, "", None, None))
     return out

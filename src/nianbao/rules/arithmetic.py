@@ -95,7 +95,8 @@ def t3_04(report: Report, ctx: Context):
         row = f"subtotal_{key}"
         if f"applications.row.{row}" not in report.extra:
             continue
-        items = [r.key for r in schema.APP_ROWS if r.group == label]
+        items = ([r.key for r in report.app_rows() if r.no.startswith("三（") and r.key != "handled_total"]
+                 if key == "outcomes" else [r.key for r in schema.APP_ROWS if r.group == label])
         for c in _present_columns(report):
             sub = f"applications.{row}.{c}"
             parts = [schema.app_path(i, c) for i in items]
@@ -141,11 +142,18 @@ _NOT_COUNTS = {"active.fees.amount_wan_yuan", "extra_2019.active.procurement.amo
 
 
 def _count_paths(report: Report):
+    """Printed count cells that are not non-negative integers, each printed number once (a 2019
+    cell copied to its 2021 key is the same printed number)."""
+    seen = set()
     for cells in (report.cells, report.extra_cells):
         for p, v in cells.items():
             x = v.value
             if x is None or (type(x) is int and x >= 0) or p in _NOT_COUNTS:
                 continue
+            if v.source is not None:
+                if (v.source, v.raw) in seen:
+                    continue
+                seen.add((v.source, v.raw))
             yield p, v
 
 

@@ -82,6 +82,9 @@ def pub_03(report: Report, ctx: Context):
 “六、其他需要报告的事项”应说明信息处理费的收取情况（国办函〔2020〕109号）。""")
 def pub_04(report: Report, ctx: Context):
     n = report.app("other_fee_unpaid", "total")
+    if n is None:
+        n = sum(v for c in ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other")
+                if (v := report.app("other_fee_unpaid", c)) is not None)
     if not n:
         return
     sec = report.sections.get("other")

@@ -16,15 +16,16 @@ TABLE_NAMES = {"active": "表二", "applications": "表三", "review_litigation"
 含空白单元格的等式如果不成立，由相应算术规则给出“无法核对”的警告。""")
 def in_01(report: Report, ctx: Context):
     by_table: dict[str, list[str]] = {}
-    for p, v in report.cells.items():
-        if v.state in (BLANK, NULL_MARK):
-            table = p.split(".")[1] if p.startswith("extra_2019.") else p.split(".", 1)[0]
-            by_table.setdefault(table, []).append(p)
+    for cells in (report.cells, report.extra_cells):
+        for p, v in cells.items():
+            if v.state in (BLANK, NULL_MARK):
+                table = p.split(".")[1] if p.startswith("extra_2019.") else p.split(".", 1)[0]
+                by_table.setdefault(table, []).append(p)
     for table in schema.TABLE_SECTIONS:
         blank = by_table.get(table)
         if blank:
             shown = "、".join(schema.label_of(p) for p in blank[:4]) + ("等" if len(blank) > 4 else "")
-            first = report.cells[blank[0]].source
+            first = report.value(blank[0]).source
             yield Finding("IN-01", "notice", "input",
                           f"{TABLE_NAMES[table]}有 {len(blank)} 个单元格空白或填“/”“—”，按未填写处理（不计为 0）：{shown}",
                           blank, first.english() if first else "")

@@ -46,7 +46,7 @@ def fmt_02(report: Report, ctx: Context):
                       f"{y} 年度报告仍使用 2019 年试行格式（国办公开办函〔2019〕60号）的统计表，应使用 2021 年格式（国办公开办函〔2021〕30号）",
                       ["table.active"], "")
     elif y <= 2020 and report.format == schema.FORMAT_2021:
-        yield Finding("FMT-02", "notice", "structure",
+        yield Finding("FMT-02", "warning", "structure",
                       f"{y} 年度报告使用了 2021 年格式的统计表；该年度适用的是 2019 年试行格式（国办公开办函〔2019〕60号）",
                       ["table.active"], "")
     fmts = {k: v for k, v in report.table_formats.items() if v != schema.FORMAT_UNKNOWN}
@@ -128,10 +128,12 @@ def fmt_05(report: Report, ctx: Context):
       doc="""行名、列名与官方格式的措辞不同（错别字如“本年度止件数”、改写的行名）。识别按相似度进行，
 此处列出印出的名称和官方名称，便于更正。""")
 def fmt_06(report: Report, ctx: Context):
-    seen = set()
+    # One finding per wording, at its first place, naming every cell it labels.
+    by_label: dict[tuple[str, str], tuple[object, list[str]]] = {}
     for lbl in report.labels:
-        if lbl.path in seen:
-            continue
-        seen.add(lbl.path)
-        yield Finding("FMT-06", "notice", "structure", f"栏目名称“{lbl.printed}”与官方格式“{lbl.official}”不一致",
-                      [lbl.path], lbl.source.english())
+        source, paths = by_label.setdefault((lbl.printed, lbl.official), (lbl.source, []))
+        if lbl.path not in paths:
+            paths.append(lbl.path)
+    for (printed, official), (source, paths) in by_label.items():
+        yield Finding("FMT-06", "notice", "structure", f"栏目名称“{printed}”与官方格式“{official}”不一致", paths,
+                      source.english())

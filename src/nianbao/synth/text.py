@@ -57,6 +57,7 @@ class TRow:
     table: str = ""
     group: str | None = None     # 表三 group key of an item row (denied, unable, rejected, other)
     label_slot: int = -1         # index in `labels` of the row's own label
+    typo: bool = False           # the own label was given a typo
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Rendered:
     layout: str
     damage: tuple[str, ...]
     report: SynthReport
+    tables: dict[str, list[TRow]]
 
 
 # ------------------------------------------------------------------------------------------ labels
@@ -200,13 +202,14 @@ WRAPPABLE = ("partially_granted", "other_no_correction", "other_fee_unpaid", "re
              "unable_needs_creation", "new_received", "carried_over", "carried_forward", "rejected_excessive")
 
 
-def _typos(rng: random.Random, tables: dict[str, list[TRow]]) -> None:
+def _typos(rng: random.Random, tables: dict[str, list[TRow]], exclude: set[str]) -> None:
     rows = {r.key: r for r in tables["applications"] if r.kind == "data"}
-    choices = [k for k in TYPOS_ROW if k in rows]
-    for k in rng.sample(choices, rng.randint(1, min(3, len(choices)))):
+    choices = [k for k in TYPOS_ROW if k in rows and k not in exclude]
+    for k in rng.sample(choices, rng.randint(1, min(3, len(choices)))) if choices else ():
         old, new = TYPOS_ROW[k]
         r = rows[k]
         r.labels[r.label_slot] = r.labels[r.label_slot].replace(old, new)
+        r.typo = True
     for r in tables["active"]:
         if r.kind == "header":
             r.labels = [TYPOS_HEADER.get(x, x) if rng.random() < 0.7 else x for x in r.labels]
@@ -243,22 +246,24 @@ def _drop_other(rows: list[TRow]) -> None:
             del r.values[idx]
 
 
-def _wrap(rng: random.Random, rows: list[TRow], layout: str) -> None:
+def _wrap(rng: random.Random, rows: list[TRow], layout: str, wrap_rows: Iterable[str], values_on_tail: bool,
+          stack: bool, exclude: set[str], max_wraps: int) -> None:
     """Break one or two long labels; the tail goes on a continuation row without numbers.
 
-    Either the numbers stay with the head (seed 003) or, as PDFs centre them vertically, they
-    move to the tail's line."""
-    cands = [r for r in rows if r.kind == "data" and r.key in WRAPPABLE]
-    for r in rng.sample(cands, min(len(cands), rng.randint(1, 2))):
+    Either the numbers stay with the head (seed 003) or, in the spaced layout with
+    `values_on_tail`, they move to the tail's line (PDFs centre numbers vertically in a cell)."""
+    wrap_rows = set(wrap_rows)
+    cands = [r for r in rows if r.kind == "data" and r.key in wrap_rows and r.key not in exclude
+             and (stack or not r.typo)]
+    for r in rng.sample(cands, min(len(cands), rng.randint(1, max(1, max_wraps)))):
         text = r.labels[r.label_slot]
         head_len = rng.randint(max(8, len(text) // 3), max(9, len(text) - 4))
         head, tail = text[:head_len], text[head_len:]
         if not tail:
             continue
         slot = r.label_slot
-        values_on_tail = layout == "spaced" and rng.random() < 0.5
         i = rows.index(r)
-        if values_on_tail:
+        if layout == "spaced" and values_on_tail:
             first = TRow(r.labels[:slot] + [head], [], kind="cont", table=r.table, label_slot=slot)
             r.labels = [""] * slot + [tail]
             rows.insert(i, first)
@@ -425,9 +430,10 @@ def lines_markdown(rows: list[TRow], rng: random.Random) -> list[str]:
     return out
 
 
-def lines_spaced(rows: list[TRow], rng: random.Random, inline_groups: bool) -> list[str]:
-    """pdftotext: labels joined by spaces, then the numbers. Merged outer/group labels stand on
-    their own line (or, with `inline_groups`, in front of their first item)."""
+def lines_spaced(rows: list[TRow], rng: random.Random, inline_groups: bool, inline_outcomes: bool) -> list[str]:
+    """pdftotext: labels joined by spaces, then the numbers. A merged group label （三）…（六）
+    stands on its own line or, with `inline_groups`, in front of its first item; likewise the
+    outer label 三、本年度办理结果 in front of （一）予以公开 with `inline_outcomes`."""
     out = []
     for r in rows:
         labels = [x for x in r.labels if x]
@@ -439,7 +445,7 @@ def lines_spaced(rows: list[TRow], rng: random.Random, inline_groups: bool) -> l
                 out.append(" ".join(labels))
             continue
         vals = [v.text for v in r.values if v.kind != "pad" or v.copy_of is not None]
-        if len(labels) > 1 and not inline_groups:
+        if len(labels) > 1 and not (inline_outcomes if r.key == "granted" else inline_groups):
             out.extend(labels[:-1])
             labels = labels[-1:]
         out.append(" ".join(labels + vals))
@@ -473,23 +479,41 @@ def _date(iso: str) -> str:
 
 
 def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", damage: Iterable[str] = (),
-           blank_at_row_end: bool = False, procurement_yuan: bool = False,
-           inline_groups: bool | None = None) -> Rendered:
+           blank_at_row_end: bool = True, procurement_yuan: bool = True, inline_groups: bool | None = None,
+           inline_outcomes: bool | None = None, wrap_values_on_tail: bool | None = None,
+           wrap_rows: Iterable[str] = WRAPPABLE, stack_label_damage: bool = True,
+           null_cells: Iterable[str] = (), max_wraps: int = 2) -> Rendered:
     """Print `report` and state what reading it must give.
 
+    By default every variant of a damage kind may occur. The options switch single variants off
+    (tests use them to keep reader bugs that are already reported out of the general tests):
     `blank_at_row_end` lets blank_nulls print "" in a row's last value cell; `procurement_yuan`
-    lets units print “元” after the 2019 采购总金额; `inline_groups` (spaced layout) prints a merged
-    group label in front of its first item instead of on its own line."""
+    lets units print “元” after the 2019 采购总金额; `inline_groups` (spaced) prints a merged group
+    label （三）…（六） in front of its first item instead of on its own line, `inline_outcomes` the
+    same for 三、本年度办理结果 before （一）予以公开 (None: random);
+    `wrap_values_on_tail` (spaced) puts a wrapped row's numbers on the label's second line
+    (None: random); `wrap_rows` are the 表三 rows whose label may be wrapped, at most `max_wraps`
+    of them; `stack_label_damage`
+    lets one label carry two kinds of damage (a typo and a wrap, or a typo in an item label printed
+    after its inline group label). `null_cells` are printed as “/” whatever their value (the reader
+    must return null for them), to put a blank exactly where a test needs one."""
     damage = set(damage)
     unknown = damage - set(DAMAGE_KINDS)
     if unknown or layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r} or damage {sorted(unknown)}")
     st = Style(rng)
+    if inline_groups is None:
+        inline_groups = rng.random() < 0.5
+    if inline_outcomes is None:
+        inline_outcomes = rng.random() < 0.5
     tables = {"active": active_rows(report), "applications": application_rows(report, st, layout),
               "review_litigation": review_rows(report)}
     findings: list[tuple[str, str, str]] = []
+    inline_items: set[str] = set()  # item labels printed after their group label in one cell
+    if layout == "spaced" and inline_groups and not stack_label_damage:
+        inline_items = {r.key for r in tables["applications"] if r.kind == "data" and len(r.labels) == 3}
     if "typos" in damage:
-        _typos(rng, tables)
+        _typos(rng, tables, inline_items)
     if "subtotal_rows" in damage:
         for g in _subtotals(rng, report, st, tables["applications"]):
             findings.append(("FMT-03", "notice", f"applications.row.subtotal_{g}"))
@@ -497,7 +521,10 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
         _drop_other(tables["applications"])
         findings.append(("FMT-03", "error", "applications.column.other"))
     if "wrapped_labels" in damage:
-        _wrap(rng, tables["applications"], layout)
+        if wrap_values_on_tail is None:
+            wrap_values_on_tail = rng.random() < 0.5
+        _wrap(rng, tables["applications"], layout, wrap_rows, wrap_values_on_tail, stack_label_damage,
+              inline_items, max_wraps)
     if "shifted_cells" in damage and layout != "spaced":
         _shift(rng, tables)
     if "extra_trailing_cells" in damage:
@@ -505,6 +532,12 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
     _mark_last(tables)
     if "blank_nulls" in damage:
         _choose_blanks(rng, tables, layout, blank_at_row_end)
+    null_cells = set(null_cells)
+    for rows in tables.values():
+        for r in rows:
+            for v in r.values:
+                if v.path in null_cells:
+                    v.blank, v.text = True, "/"
     _format_values(rng, tables, damage, procurement_yuan)
     if "traditional" in damage:
         _traditional(tables)
@@ -522,10 +555,8 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
         for src, dst in schema.ACTIVE_2019_TO_2021.items():
             expected[dst] = expected["extra_2019." + src]
 
-    if inline_groups is None:
-        inline_groups = False
     printer = {"tsv": lines_tsv, "cell-per-line": lines_cell_per_line, "markdown": lines_markdown,
-               "spaced": lambda rows, rng: lines_spaced(rows, rng, inline_groups)}[layout]
+               "spaced": lambda rows, rng: lines_spaced(rows, rng, inline_groups, inline_outcomes)}[layout]
 
     out: list[str] = ["", ""] if rng.random() < 0.5 else []
     out += _title(rng, report, layout)
@@ -539,7 +570,7 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
             out += printer(tables[sec.key], rng)
             out.append("")
     out += ["", report.unit, _date(report.report_date), ""]
-    return Rendered("\n".join(out), expected, findings, layout, tuple(sorted(damage)), report)
+    return Rendered("\n".join(out), expected, findings, layout, tuple(sorted(damage)), report, tables)
 
 
 def render_text(report: SynthReport, rng: random.Random, *, layout: str = "tsv", damage: Iterable[str] = (),
