@@ -335,19 +335,13 @@ def test_utf16_without_bom_chinese_heavy_start(tmp_path):
 
 # --------------------------------------------------------------------------- degraded layouts
 
-_SPACED_CRASH = pytest.mark.xfail(strict=True, reason=(
-    "bug: with table cells separated by spaces (text pulled out of a PDF), the line “三、本年度办理结果 (一) 予以公开 "
-    "0 0 …” is recognised as an added row applications.row.subtotal_outcomes; rules/structure.py:91 (FMT-03) looks "
-    "“outcomes” up in schema.OUTCOME_GROUPS_2021, next() raises StopIteration, and the whole file becomes "
-    "failed “检查规则运行出错（RuntimeError: generator raised StopIteration）…”"))
-
-
 @needs_seeds
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=_SPACED_CRASH if s.name[:3] in ("000", "001", "004") else ())
-                                  for s in SEEDS], ids=lambda p: p.name[:3])
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
 def test_space_separated_tables_do_not_crash(tmp_path, seed):
     """A report whose table cells are separated by spaces instead of tabs (what PDF-to-text tools
-    produce) is checked, not failed: status ok/partial, exit 0/1, no internal error."""
+    produce) is checked, not failed: status ok/partial, exit 0/1, no internal error.
+    (Regression: “三、本年度办理结果 (一) 予以公开 0 0 …” on one line once became an added row
+    subtotal_outcomes on which FMT-03 crashed with StopIteration.)"""
     p = tmp_path / "spaced.txt"
     p.write_text(seed_text(seed).replace("\t", " "), encoding="utf-8")
     code, records, _, stderr = run_check(p)
@@ -356,6 +350,21 @@ def test_space_separated_tables_do_not_crash(tmp_path, seed):
     rec = records[0]
     assert rec["status"] in ("ok", "partial"), rec["error"]
     assert code in (0, 1)
+
+
+@needs_seeds
+def test_space_separated_single_value_rows_are_read(tmp_path):
+    """In a space-separated 表二, one-number rows such as “行政许可 0” are table rows: the values are
+    read as with tabs and no row is reported missing (regression: they were once dropped as prose,
+    giving null cells and a false FMT-05 error)."""
+    seed = next(s for s in SEEDS if s.name.startswith("003"))
+    p = tmp_path / "spaced.txt"
+    p.write_text(seed_text(seed).replace("\t", " "), encoding="utf-8")
+    _, records, _, stderr = run_check(seed, p)
+    assert_no_traceback(stderr)
+    tabbed, spaced = records
+    assert spaced["report"]["active"] == tabbed["report"]["active"]
+    assert not [f for f in spaced["findings"] if f["rule"] == "FMT-05"], spaced["findings"]
 
 
 # --------------------------------------------------------------------------- batches

@@ -185,9 +185,6 @@ def test_check_json_findings_shape(seeds_json, catalogue):
     assert n > 0
 
 
-@pytest.mark.xfail(strict=True, reason="contract deviation: FMT-06 on 表二 column labels reports the cell path "
-                   "“active.field.repealed” (seed 003, line 18 “本年度止件数”), which is not one of the path forms "
-                   "of spec/output.md and reads as item “field” under active.<item>.<field>")
 def test_check_json_finding_cell_paths_follow_contract(seeds_json, cell_paths, schema):
     """Every path in `cells` has one of the forms of spec/output.md: a cell, applications.row.X,
     applications.column.X, section.X or table.X — so consumers can resolve it."""

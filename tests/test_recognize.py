@@ -308,3 +308,24 @@ def test_mixed_formats_2021_tables_with_2019_other_row():
     fs = run_rules(r)
     assert not [f for f in fs if f.category == "arithmetic" and f.severity == "error"]
     assert any(f.rule == "FMT-02" and "混用" in f.message for f in fs)
+
+
+def test_label_row_with_all_cells_blank_is_a_blank_row():
+    """Units that leave zeros blank print a label with empty cells: that row is there, all null."""
+    def hook(key, line):
+        return "\t(七) 总计\t\t\t\t\t\t\t" if key == "handled_total" else line
+    r = load(doc(table3(row_hook=hook)))
+    assert "applications.row.handled_total" not in r.missing
+    assert all(r.app("handled_total", c.key) is None for c in nianbao.schema.APP_COLUMNS)
+    assert r.value("applications.handled_total.total").state == "blank"
+
+
+def test_ambiguous_alignment_is_flagged_not_hidden():
+    """A row one cell wider than its neighbours whose reading differs by where it starts, with
+    nothing printed in full to tell (zeros and blanks only): read by habit, and say so (IN-07)."""
+    def hook(key, line):
+        if key == "denied_prohibited_by_law":
+            return "\t\t2.其他法律行政法规禁止公开\t\t0\t\t\t0\t0\t—\t"
+        return line
+    r = load(doc(table3(row_hook=hook)))
+    assert any(n.rule == "IN-07" for n in r.notes)

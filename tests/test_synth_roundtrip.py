@@ -5,10 +5,9 @@ of judgement: a zero printed as "/" must come back as null, "1,234件" as 1234, 
 not lose its row. Each layout of the seed reports and each damage kind of
 spec/format-and-rules.md gets its own test id; a hypothesis test mixes them with encodings.
 
-Known reader bugs (reported to the lead, each with a minimal file in a strict-xfail test at the end
-of this module) are kept out of the general tests by `AVOID_KNOWN_BUGS` and `known_bug_cells`.
-When a bug is fixed its xfail test passes (XPASS fails the suite, strict): delete the marker and
-the matching avoidance here, so the general tests cover that variant again.
+The minimal files at the end of this module are regressions: each once broke a general mechanism
+of the reader (named in its docstring) and is now read exactly; every generator variant that found
+one of them is part of the general tests again.
 """
 from __future__ import annotations
 
@@ -26,35 +25,6 @@ from nianbao.synth.text import ENCODINGS, WRAPPABLE, Rendered
 
 FORMATS = (schema.FORMAT_2021, schema.FORMAT_2019)
 
-AVOID_KNOWN_BUGS = dict(
-    blank_at_row_end=False,       # BUG-E: "" in a row's last cell shifts the row left
-    procurement_yuan=False,       # BUG-F: “元” in 2019 采购总金额 divided by 10000
-    inline_outcomes=False,        # BUG-D: “三、本年度办理结果 （一）予以公开 …” on one spaced line
-    wrap_values_on_tail=False,    # BUG-A/B: wrapped label with its numbers on the second line
-    wrap_rows=tuple(k for k in WRAPPABLE if k != "carried_forward"),  # BUG-A: 四 label wrapped
-    stack_label_damage=False,     # BUG-D/H: two kinds of damage on one label
-)
-LAYOUT_AVOID = {
-    "cell-per-line": dict(max_wraps=1),  # BUG-I: two wrapped cells close together split the table
-}
-
-
-def avoid_known_bugs(layout: str) -> dict:
-    return {**AVOID_KNOWN_BUGS, **LAYOUT_AVOID.get(layout, {})}
-
-
-def known_bug_cells(rd: Rendered) -> set[str]:
-    """Cells a known bug loses in this rendering. BUG-G: a spaced 表二 row with a single number
-    (“行政许可 5”) is read as prose."""
-    out: set[str] = set()
-    if rd.layout == "spaced":
-        for r in rd.tables["active"]:
-            printed = [v for v in r.values if v.kind != "pad" or v.copy_of is not None]
-            if r.kind == "data" and len(printed) == 1:
-                out |= {v.path for v in r.values if v.path}
-    return out
-
-
 def same(got, want) -> bool:
     """Exact equality including the type: a count is an int, null is None (never 0)."""
     if want is None:
@@ -68,7 +38,7 @@ def read_back(path, seed: int, layout: str, damage=(), fmt: str = "2021", encodi
     rep = random_report(rng, fmt=fmt, profile=profile)
     assert not check_consistent(rep)
     file = path / f"synth-{seed}{'.md' if layout == 'markdown' else '.txt'}"
-    rd = render_file(rep, file, rng, layout, damage, encoding, **{**avoid_known_bugs(layout), **options})
+    rd = render_file(rep, file, rng, layout, damage, encoding, **options)
     report = nianbao.load(file)
     return rd, report, nianbao.check(report)
 
@@ -78,8 +48,13 @@ def assert_roundtrip(rd: Rendered, report, findings) -> None:
     where = f"layout={rd.layout} damage={rd.damage} fmt={rep.fmt}"
     flat = report.flat()
     assert set(flat) == set(rd.expected), where
-    skip = known_bug_cells(rd)
-    wrong = {p: (want, flat[p]) for p, want in rd.expected.items() if p not in skip and not same(flat[p], want)}
+    # A row whose reading is ambiguous (a one-cell shift and an extra trailing cell look the same,
+    # and zeros/blanks leave no equation to decide) must say so; its cells are then excused.
+    flagged = {c.split(".")[-1] for n in report.notes if n.rule == "IN-07" for c in n.cells}
+    wrong = {p: (want, flat[p]) for p, want in rd.expected.items()
+             if not same(flat[p], want)
+             and not (p.startswith(("applications.", "extra_2019.applications.")) and p.split(".")[-2] in flagged)
+             and not (p.startswith("review_litigation.") and "review_litigation" in flagged)}
     assert not wrong, f"{where}: (expected, got) {dict(list(wrong.items())[:8])}"
     assert report.format == rep.fmt, where
     assert report.year == rep.year, where
@@ -87,6 +62,11 @@ def assert_roundtrip(rd: Rendered, report, findings) -> None:
     assert report.report_date == rep.report_date, where
     errors = [f"{f.rule} {f.message}" for f in findings if f.severity == "error" and f.category == "arithmetic"]
     assert not errors, f"{where}: {errors}"
+    if "missing_other_column" not in rd.damage:
+        # Every equation holds (blank cells count as 0), so no T3/T4 finding of any severity.
+        eq = [f"{f.rule} {f.severity} {f.message}" for f in findings
+              if f.rule[:2] in ("T3", "T4")]
+        assert not eq, f"{where}: {eq}"
     for rule, severity, cell in rd.findings:
         assert any(f.rule == rule and f.severity == severity and cell in f.cells for f in findings), \
             f"{where}: no {severity} {rule} naming {cell}"
@@ -138,10 +118,7 @@ def test_layout_roundtrip(tmp_path, layout, fmt):
 # ------------------------------------------------------------------------------------------ damage
 
 PROFILE_FOR = {"thousands": "large", "missing_other_column": "small", "subtotal_rows": "small"}
-XFAIL_COMBOS = {
-    ("spaced", "missing_other_column"): "BUG-C: spaced layout ignores the printed 表三 header lines, so a table "
-                                        "without 其他 is read as 7 columns (总计 lands in 其他, no FMT-03)",
-}
+XFAIL_COMBOS: dict[tuple[str, str], str] = {}
 
 
 def _damage_params():
@@ -183,14 +160,14 @@ def test_unit_kinds_and_years(tmp_path):
         assert (2021 <= rep.year <= 2025) if fmt == "2021" else (2019 <= rep.year <= 2020)
         assert rep.report_date.startswith(str(rep.year + 1)) and rep.report_date[5:7] in ("01", "02", "03")
         file = tmp_path / f"u{seed}.txt"
-        rd = render_file(rep, file, rng, LAYOUTS[seed % 4], (), **avoid_known_bugs(LAYOUTS[seed % 4]))
+        rd = render_file(rep, file, rng, LAYOUTS[seed % 4], ())
         report = nianbao.load(file)
         assert_roundtrip(rd, report, nianbao.check(report))
 
 
 # ------------------------------------------------------------------------------------------ mixed
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), layout=st.sampled_from(LAYOUTS), fmt=st.sampled_from(FORMATS),
        damage=st.sets(st.sampled_from(DAMAGE_KINDS)), encoding=st.sampled_from(ENCODINGS))
 def test_mixed_damage_roundtrip(tmp_path, seed, layout, fmt, damage, encoding):
@@ -210,8 +187,8 @@ def test_fee_in_yuan_is_converted(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ known bugs
-# Minimal files that show each reader bug the generator found. Strict xfail: the suite stays green
-# while the bug exists and turns red (XPASS) once it is fixed, so the marker gets removed.
+# Minimal files that once broke a general mechanism of the reader (found by the generator); each is
+# now read exactly and stays as a regression test.
 
 HEAD_TSV = ("青松镇2024年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
             "\t\t自然人\t法人或其他组织\t\t\t\t\t总计\n"
@@ -232,8 +209,6 @@ def _load(tmp_path, text: str):
     return nianbao.load(file)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-A: 表三 region ends at a label-only “四、结转下年度继续办理” row; "
-                                       "its numbers on the next row are lost")
 def test_bug_a_wrapped_carried_forward_cell_per_line(tmp_path):
     text = ("青松镇2024年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
             + _cpl("", "自然人", "法人或其他组织", "总计")
@@ -245,17 +220,12 @@ def test_bug_a_wrapped_carried_forward_cell_per_line(tmp_path):
     assert r.get("applications.carried_forward.total") == 1
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-B: a label wrapped with its numbers on the second line is matched by "
-                                       "the second fragment alone; “信息公开申请数量” is taken for row 一 (duplicate) "
-                                       "and row 二 is lost")
 def test_bug_b_wrapped_label_values_on_second_line_spaced(tmp_path):
     r = _load(tmp_path, HEAD_SPACED + "二、上年结转政府\n信息公开申请数量 2 0 0 0 0 0 2\n")
     assert r.get("applications.new_received.natural_person") == 1
     assert r.get("applications.carried_over.natural_person") == 2
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-C: spaced header lines are not used to find 表三's columns; with 其他 "
-                                       "missing, 总计 is read into 其他 and no FMT-03 names the column")
 def test_bug_c_missing_other_column_spaced(tmp_path):
     r = _load(tmp_path, "青松镇2024年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
                         "自然人 法人或其他组织 总计\n商业企业 科研机构 社会公益组织 法律服务机构\n"
@@ -265,28 +235,27 @@ def test_bug_c_missing_other_column_spaced(tmp_path):
     assert "applications.column.other" in r.missing
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-D: a spaced line holding two labels is matched as one text; "
-                                       "“三、本年度办理结果 （一）予以公开” becomes a subtotal row of a group "
-                                       "“本年度办理结果” and row （一） is lost")
 @pytest.mark.parametrize("line, path", [
     ("三、本年度办理结果 （一）予以公开 1 0 0 0 0 0 1", "applications.granted.natural_person"),
     ("（四）无法提供 1. 本机关不掌握相关的政府信息 1 0 0 0 0 0 1", "applications.unable_not_held.natural_person"),
 ], ids=["outcomes-label", "group-label-plus-typo"])
-def test_bug_d_two_labels_on_one_spaced_line(tmp_path, line, path):
+def test_two_labels_on_one_spaced_line(tmp_path, line, path):
+    """Was BUG-D (fixed): a spaced line holding the merged outer/group label and the item label."""
     r = _load(tmp_path, HEAD_SPACED + line + "\n")
     assert r.get(path) == 1
-
-
-@pytest.mark.xfail(strict=True, raises=RuntimeError,
-                   reason="BUG-D2: check() crashes (StopIteration in FMT-03) on the subtotal row “subtotal_outcomes” "
-                          "that BUG-D creates: rules assume every subtotal group is in OUTCOME_GROUPS_2021")
-def test_bug_d2_check_crashes_on_outcomes_subtotal(tmp_path):
-    r = _load(tmp_path, HEAD_SPACED + "三、本年度办理结果 （一）予以公开 1 0 0 0 0 0 1\n")
     nianbao.check(r)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-E: a blank last cell is trimmed; the short row is then aligned from the "
-                                       "empty label-region cell, shifting every value one column left, silently")
+def test_outcomes_subtotal_row_is_a_notice(tmp_path):
+    """Was BUG-D2 (fixed): a “三、本年度办理结果” row with numbers is an added subtotal row; check()
+    must not crash on it and must report it as a FMT-03 notice."""
+    r = _load(tmp_path, HEAD_TSV + "三、本年度办理结果\t\t1\t0\t0\t0\t0\t0\t1\n\t(一) 予以公开\t1\t0\t0\t0\t0\t0\t1\n")
+    findings = nianbao.check(r)
+    assert r.get("applications.granted.natural_person") == 1
+    assert any(f.rule == "FMT-03" and f.severity == "notice" and "applications.row.subtotal_outcomes" in f.cells
+               for f in findings)
+
+
 def test_bug_e_blank_last_cell_tsv(tmp_path):
     r = _load(tmp_path, HEAD_TSV + "二、上年结转政府信息公开申请数量\t\t2\t0\t0\t0\t0\t0\t\n")
     assert r.get("applications.carried_over.natural_person") == 2
@@ -294,8 +263,6 @@ def test_bug_e_blank_last_cell_tsv(tmp_path):
     assert r.get("applications.carried_over.total") is None
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-F: the 元→万元 conversion meant for the fee cell also divides the 2019 "
-                                       "采购总金额 (a 元 amount) by 10000")
 def test_bug_f_procurement_amount_in_yuan(tmp_path):
     r = _load(tmp_path, "青松镇2020年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（九）项\t\t\n"
                         "信息内容\t采购项目数量\t采购总金额\n政府集中采购\t2\t3088.67元\n")
@@ -303,25 +270,17 @@ def test_bug_f_procurement_amount_in_yuan(tmp_path):
     assert r.get("extra_2019.active.procurement.amount") == 3088.67
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-G: the text reader needs two numbers to call a spaced line a table row; "
-                                       "“行政许可 5” (every 1-column 表二 row of the 2021 format) is read as prose")
 def test_bug_g_single_value_spaced_row(tmp_path):
     r = _load(tmp_path, "青松镇2024年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（五）项\n"
                         "信息内容 本年处理决定数量\n行政许可 5\n")
     assert r.get("active.licensing.decisions") == 5
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG-H: a wrapped label fragment with a typo (“确认或重复”) scores below the "
-                                       "match threshold; the row is lost although its position fixes it")
 def test_bug_h_typo_in_wrapped_label_tsv(tmp_path):
     r = _load(tmp_path, HEAD_TSV + "\t\t5.要求行政机关确认或重复\t1\t0\t0\t0\t0\t0\t1\n\t\t出具已获取信息\t\t\t\t\t\t\t\n")
     assert r.get("applications.rejected_confirm_or_reissue.natural_person") == 1
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG-I: a wrapped cell's second line (no tab) ends a cell-per-line table; a fragment "
-                          "with fewer than 6 non-blank lines between two such lines is taken for a tsv table and "
-                          "its values land in the wrong columns")
 def test_bug_i_cell_per_line_fragment_between_wrapped_cells(tmp_path):
     text = ("青松镇2024年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
             + _cpl("", "自然人", "法人或其他组织", "总计")
@@ -335,26 +294,37 @@ def test_bug_i_cell_per_line_fragment_between_wrapped_cells(tmp_path):
     assert r.get("applications.new_received.total") == 1
 
 
+def test_bug_j_2019_outcomes_subtotal_includes_other_processing(tmp_path):
+    file = tmp_path / "j.txt"
+    for seed in range(200):  # a 2019 report with （六）其他处理 > 0 and an added outcomes subtotal row
+        rng = random.Random(seed)
+        rep = random_report(rng, fmt="2019", profile="large")
+        if rep.cells["extra_2019.applications.other_processing.total"]:
+            rd = render_file(rep, file, rng, "tsv", ("subtotal_rows",))
+            if ("FMT-03", "notice", "applications.row.subtotal_outcomes") in rd.findings:
+                break
+    else:
+        raise RuntimeError("no seed renders a 2019 outcomes subtotal row")
+    t304 = [f.message for f in nianbao.check(nianbao.load(file)) if f.rule == "T3-04"]
+    assert t304 == []
+
+
 KNOWN_BUG_OPTIONS = [
     pytest.param("tsv", ("blank_nulls",), "2021", dict(blank_at_row_end=True), id="BUG-E-tsv-blank_at_row_end"),
-    pytest.param("markdown", ("blank_nulls",), "2019", dict(blank_at_row_end=True), id="BUG-E-markdown-blank_at_row_end"),
+    pytest.param("markdown", ("blank_nulls",), "2019", dict(blank_at_row_end=True),
+                 id="BUG-E-markdown-blank_at_row_end"),
     pytest.param("tsv", ("units",), "2019", dict(procurement_yuan=True), id="BUG-F-procurement_yuan"),
-    pytest.param("spaced", (), "2019", dict(inline_outcomes=True), id="BUG-D-spaced-inline_outcomes"),
     pytest.param("spaced", ("wrapped_labels",), "2019", dict(wrap_values_on_tail=True, wrap_rows=WRAPPABLE),
                  id="BUG-AB-spaced-wrap_values_on_tail"),
     pytest.param("cell-per-line", ("wrapped_labels",), "2021", dict(wrap_rows=("carried_forward",)),
                  id="BUG-A-cell-per-line-wrap_carried_forward"),
     pytest.param("spaced", (), "2021", dict(), id="BUG-G-spaced-2021"),
-    pytest.param("cell-per-line", ("wrapped_labels", "blank_nulls"), "2021",
-                 dict(max_wraps=2, wrap_rows=("new_received", "carried_over")), id="BUG-I-cell-per-line-two-wraps"),
 ]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the generator variants that trigger the known bugs above")
 @pytest.mark.parametrize(("layout", "damage", "fmt", "options"), KNOWN_BUG_OPTIONS)
-def test_known_bug_variants_fail(tmp_path, layout, damage, fmt, options):
-    """The same bugs through the generator: with the avoiding option switched back on, some of
-    these seeds must fail the round trip (all cells compared, BUG-G cells included)."""
+def test_former_bug_variants_roundtrip(tmp_path, layout, damage, fmt, options):
+    """The same mechanisms through the generator: the variants that once failed round-trip exactly."""
     failures = []
     for seed in range(12):
         rd, report, findings = read_back(tmp_path, seed, layout, damage, fmt, profile="small", **options)

@@ -60,8 +60,11 @@ def _spaced_cells(line: str, lineno: int) -> list[Cell] | None:
         k -= 1
     n_values = len(tokens) - k
     label = " ".join(tokens[:k])
-    if n_values == 0 or (label and (n_values < 2 or len(label) > 60)):
+    if n_values == 0 or (label and len(label) > 60):
         return None
+    if label and n_values == 1 and (len(label) > 24 or not re.match(r"^[-+－]?[0-9０-９]", tokens[-1])
+                                     or re.search(r"[。，；;：:,]", label)):
+        return None  # “标签 5” is a row; a sentence ending in a number is prose
     if not label and n_values == 1 and not re.match(r"^[0-9０-９]", tokens[0]):
         return None
     cells = [Cell(label, Source(line=lineno, col=1))] if label else []
@@ -116,6 +119,9 @@ def _collect_table(lines: list[str], start: int, index: int) -> tuple[int, Table
             last = j
             j += 1
             continue
+        if not pipe and _continuation(lines, j, member):
+            j += 1
+            continue
         if not lines[j].strip():
             k = j
             while k < n and not lines[k].strip() and k - j < 3:
@@ -128,7 +134,7 @@ def _collect_table(lines: list[str], start: int, index: int) -> tuple[int, Table
     if pipe:
         rows = [_pipe_row(lines[k], k + 1) for k in span if lines[k].strip() and not _PIPE_SEP.match(lines[k])]
         return last + 1, Table(rows, index, layout="pipe")
-    body = [k for k in span if lines[k].strip()]
+    body = [k for k in span if lines[k].strip() and "\t" in lines[k]]
     single = [k for k in body if lines[k].startswith("\t") and lines[k].count("\t") == 1]
     if len(body) >= 6 and len(single) >= 0.8 * len(body):
         return last + 1, Table(_cell_per_line_rows(lines, span), index, layout="cell-per-line")
@@ -144,6 +150,13 @@ def _collect_table(lines: list[str], start: int, index: int) -> tuple[int, Table
     return last + 1, Table(rows, index, layout="tsv")
 
 
+def _continuation(lines: list[str], j: int, member) -> bool:
+    """A short line without a tab between two table lines: the wrapped rest of a cell."""
+    t = lines[j].strip()
+    return (bool(t) and len(t) <= 40 and j > 0 and j + 1 < len(lines) and member(lines[j - 1])
+            and lines[j - 1].strip() != "" and member(lines[j + 1]) and not re.search(r"[。；;：:]", t))
+
+
 def _cell_per_line_rows(lines: list[str], span: range) -> list[Row]:
     """Word's table-to-text export: each cell on its own line after a tab, rows between blank lines."""
     rows: list[Row] = []
@@ -156,6 +169,10 @@ def _cell_per_line_rows(lines: list[str], span: range) -> list[Row]:
                 current = []
             continue
         src = Source(k + 1)  # each cell is its own line: the line says where it is
+        if not line.startswith("\t") and current:
+            # The wrapped rest of the previous cell's text.
+            current[-1] = Cell(current[-1].text + line.strip(), current[-1].source)
+            continue
         for t in line.split("\t")[1:] if line.startswith("\t") else [line]:
             current.append(Cell(t.strip(), src))
     if current:

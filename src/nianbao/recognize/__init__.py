@@ -6,6 +6,7 @@ had to guess goes into ``report.notes`` (category ``input``) so `nianbao explain
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from .. import schema
@@ -65,7 +66,10 @@ def _first(items: list[Item], start: int, stop: int, pred) -> int | None:
 
 def _is_apps_anchor(it: Item) -> bool:
     if it.row is None:
-        return False
+        # A header line left as prose (space-separated layout): the note, or column names only.
+        t = it.para.text
+        return len(t) <= 80 and (L.is_note(t) or (not re.search(r"[。，,；;]", t)
+                                                   and sum(w in fold(t) for w in _HEADER_WORDS) >= 2))
     for c in it.row.cells:
         if not c.text:
             continue
@@ -79,6 +83,13 @@ def _is_apps_anchor(it: Item) -> bool:
         m = L.APP_ROWS.match(v.last_label.text)
         return m is not None and m.target.key in ("new_received", "carried_over") and m.score >= 85
     return False
+
+
+_HEADER_WORDS = ("自然人", "法人或其他组织", "商业企业", "申请人情况", "法律服务机构")
+
+
+def _is_header_prose(it: Item) -> bool:
+    return it.para is not None and len(it.para.text) <= 80 and any(w in fold(it.para.text) for w in _HEADER_WORDS)
 
 
 def _is_carried_forward(it: Item) -> bool:
@@ -123,12 +134,17 @@ def locate(items: list[Item], sections: dict) -> dict[str, tuple[int, int]]:
         a0 = _first(items, 0, n, _is_apps_anchor)
     a1 = None
     if a0 is not None:
-        # A header row can sit just above the anchor: include rows of the same table.
-        while a0 > 0 and items[a0 - 1].row is not None and items[a0 - 1].table is items[a0].table:
+        # Header rows sit just above the anchor: rows of the same table, or (space-separated layout)
+        # short prose lines naming the columns.
+        while a0 > 0 and ((items[a0 - 1].row is not None and items[a0 - 1].table is items[a0].table)
+                          or _is_header_prose(items[a0 - 1])):
             a0 -= 1
         stop = min([i for k, i in heads.items() if k in ("review_litigation", "problems", "other") and i > a0] or [n])
         cf = _first(items, a0, stop, _is_carried_forward)
         a1 = cf + 1 if cf is not None else stop
+        # The 四 row's numbers may follow its label on the next lines.
+        while cf is not None and a1 < stop and items[a1].row is not None and items[a1].view.last_label is None:
+            a1 += 1
         out["applications"] = (a0, a1)
     r_from = a1 if a1 is not None else heads.get("review_litigation", 0)
     r0 = _first(items, r_from, n, _is_rl_anchor)

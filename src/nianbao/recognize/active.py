@@ -37,11 +37,11 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
         first_source = first_source or v.last_label.source
         if L.differs(m, v.last_label.text):
             report.labels.append(PrintedLabel(f"active.{key}", v.last_label.text, item.label, v.last_label.source, m.score))
-        al = align(v, len(item.fields), 0)
+        al = align(v, len(item.fields))
         for f, cell in zip(item.fields, al.cells):
             path = (f"extra_2019.active.{key}.{f.key}" if is_2019 else schema.active_path(key, f.key))
             value = _value(cell)
-            if f.decimal and value.unit == "元" and value.value is not None:
+            if f.key == "amount_wan_yuan" and value.unit == "元" and value.value is not None:
                 value.value, value.how = round(value.value / 10000, 6), "单元格写明“元”，按元换算为万元"
             report.cells[path] = value
         _extra_cells(al.extra, al.cells, v.last_label, key, report)

@@ -7,15 +7,17 @@ table's own equations say it belongs, else at the end (merged-cell conversion tr
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
 from .. import schema
-from ..document import Cell
+from ..document import Cell, Row
 from ..model import (BLANK as V_BLANK, GUESSED, NULL_MARK, PRINTED, Finding, PrintedLabel, Report, Value)
 from . import labels as L
-from .rows import Item, RowView, align, row_view, usual_offset
+from .normalize import fold
+from .rows import Item, RowView, UsualOffsets, align, row_view
 from .values import BLANK, NULL, NUMBER, parse_cell
 
 OFFICIAL_ORDER = [c.key for c in schema.APP_COLUMNS]
@@ -39,6 +41,23 @@ class TableRead:
 
 def find_columns(views: list[RowView], report: Report) -> tuple[list[str], bool]:
     """Columns named by the header rows, in official order (plus an added 小计 column)."""
+    cols, found, _ = _header(views, report)
+    return cols, found
+
+
+def header_first_columns(views: list[RowView]) -> dict[int, int]:
+    """Row width → cell index of the 自然人 header cell: in a grid, a data row as wide as a header
+    row has its values where the header has its column labels."""
+    out: dict[int, int] = {}
+    for v in views:
+        for i, c in enumerate(v.row.cells):
+            m = L.APP_COLUMNS.match(c.text) if c.text else None
+            if m is not None and m.target.key == "natural_person":
+                out.setdefault(len(v.row.cells), i)
+    return out
+
+
+def _header(views: list[RowView], report: Report) -> tuple[list[str], bool, None]:
     present: set[str] = set()
     subtotal_after: str | None = None
     found = False
@@ -62,41 +81,86 @@ def find_columns(views: list[RowView], report: Report) -> tuple[list[str], bool]
                         report.labels.append(PrintedLabel(f"applications.column.{m.target.key}", c.text,
                                                           m.target.label, c.source, m.score))
     if not found:
-        return list(OFFICIAL_ORDER), False
+        return list(OFFICIAL_ORDER), False, None
     cols = [k for k in OFFICIAL_ORDER if k in present]
     if subtotal_after is not None or any("小计" in c.text for v in views for c in v.labels if v.n_numbers == 0):
         at = cols.index("total") if "total" in cols else len(cols)
         cols.insert(at, "legal_subtotal")
-    return cols, True
+    return cols, True, None
+
+
+def _header_views(items: list[Item]) -> list[RowView]:
+    """The rows above the first data row; prose lines there are split at spaces (a header line of
+    the space-separated layout has no numbers, so the reader left it as prose)."""
+    out = []
+    for it in items:
+        if it.row is not None:
+            v = it.view
+            if v.last_label is not None and v.n_filled and (m := L.APP_ROWS.match(v.last_label.text)) \
+                    and m.target.kind == "row":
+                break
+            out.append(v)
+        elif len(it.para.text) <= 80:
+            toks = it.para.text.split()
+            if len(toks) >= 2:
+                out.append(row_view(Row([Cell(t, it.para.source) for t in toks], it.para.source)))
+    return out
 
 
 def match_rows(items: list[Item], report: Report) -> list[DataRow]:
+    """Match each row's label to an official row, in document order.
+
+    A label broken across lines is joined back: a label-only row (or a short line of prose, in the
+    space-separated layout) is tried as the first part of the next row's label, and kept when the
+    joined label matches better. A label-only row followed by values-only rows takes those values;
+    a label row whose cells are all blank is a row of blank cells."""
     rows: list[DataRow] = []
     seen: set[str] = set()
-    pending: RowView | None = None  # a label-only row whose values may follow on the next row
+    prev: tuple[Cell, RowView | None] | None = None  # a label without values, waiting for what follows
+
+    def flush() -> None:
+        # A waiting label row that nothing completed, below the header: a row of blank cells.
+        if prev is not None and prev[1] is not None and prev[1].values and rows:
+            m = L.APP_ROWS.match(prev[0].text)
+            if (m is not None and m.target.kind == "row" and m.target.key not in seen and m.score >= 90
+                    and fold(prev[0].text) not in _COLUMN_WORDS):
+                _add(rows, seen, prev[1], prev[0], report)
+
     for it in items:
         if it.row is None:
+            flush()
+            t = it.para.text.strip()
+            prev = (Cell(t, it.para.source), None) if len(t) <= 60 and not _SENTENCE.search(t) else None
             continue
         v = it.view
         label = v.last_label
         if label is None:
-            if pending is not None and v.values:
-                merged = RowView(it.row, pending.labels, v.values, v.parsed, v.n_numbers)
-                _add(rows, seen, merged, pending.last_label, report)
-            pending = None
+            if prev is not None and prev[1] is not None and v.n_filled:
+                merged = RowView(it.row, prev[1].labels, v.values, v.parsed, v.n_numbers, v.start)
+                _add(rows, seen, merged, prev[0], report)
+                prev = None
+            continue
+        if v.n_filled == 0:
+            flush()
+            prev = (label, v)
             continue
         m = L.APP_ROWS.match(label.text)
-        if m is None:
-            pending = None
-            continue
-        if not v.values:
-            if m.target.key in seen:  # the wrapped tail of a label already read
-                continue
-            pending = v
-            continue
-        pending = None
-        _add(rows, seen, v, label, report)
+        if prev is not None:
+            joined = Cell(prev[0].text + label.text, prev[0].source)
+            mj = L.APP_ROWS.match(joined.text)
+            if mj is not None and (m is None or mj.score > m.score or (m.target.key in seen and mj.target.key not in seen)):
+                label, m = joined, mj
+            else:
+                flush()
+        prev = None
+        if m is not None:
+            _add(rows, seen, v, label, report)
+    flush()
     return rows
+
+
+_SENTENCE = re.compile(r"[。；;：:]")  # labels may hold “，” (the note of （二）) but end no sentence
+_COLUMN_WORDS = {fold(c.label) for c in schema.APP_COLUMNS}  # a bare “总计” cell is a header, “（七）总计” a row
 
 
 def _add(rows: list[DataRow], seen: set[str], v: RowView, label: Cell, report: Report) -> None:
@@ -131,16 +195,14 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     rows_items = [it for it in items if it.row is not None]
     if not rows_items:
         return False
-    views = [it.view for it in rows_items]
-    first_data = next((i for i, v in enumerate(views) if v.last_label is not None and v.values
-                       and (m := L.APP_ROWS.match(v.last_label.text)) and m.target.kind == "row"), len(views))
-    columns, header = find_columns(views[:first_data], report)
+    header_views = _header_views(items)
+    columns, header = find_columns(header_views, report)
     data = match_rows(items, report)
     if not any(d.kind == "row" for d in data):
         return False
     report.tables_found["applications"] = data[0].label.source
     ncols = len(columns)
-    pref = usual_offset([d.view for d in data], ncols)
+    usual = UsualOffsets([d.view for d in data], ncols, header_first_columns(header_views))
 
     has_sub6 = any(d.key in schema.ROWS_2021_ONLY for d in data)
     # The table decides its own format: the three （六） sub-items are 2021, a （六）其他处理 row with
@@ -156,7 +218,7 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     placed: dict[str, list[Value]] = {}
     short_rows: list[tuple[str, list[Cell]]] = []
     for d in data:
-        al = align(d.view, ncols, pref)
+        al = align(d.view, ncols, usual(d.view))
         values = [_value_of(c) for c in al.cells]
         if d.kind == "group" and d.key == "other" and is_2019:
             target = "other_processing"
@@ -167,6 +229,11 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
         placed[target] = values
         if al.short:
             short_rows.append((target, [c for c in al.cells if c is not None]))
+        elif al.ambiguous:
+            report.notes.append(Finding(
+                "IN-07", "warning", "input",
+                f"表三“{d.label.text}”行的数字可以有两种对齐方式（整行右移一格，或末尾多一格），读法不同；"
+                f"已按同类行的位置读取，请核对该行", [f"applications.row.{target}"], d.label.source.english()))
         if al.extra:
             report.notes.append(Finding(
                 "IN-03", "warning" if any(parse_cell(c.text).kind == NUMBER for c in al.extra) else "notice", "input",

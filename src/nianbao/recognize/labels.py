@@ -56,7 +56,11 @@ def similarity(a: str, b: str) -> float:
         return 88.0 + 10.0 * len(short) / len(long_)
     if len(short) >= 5 and short in long_:
         return 84.0 + 10.0 * len(short) / len(long_)
-    return ratio(a, b)
+    score = ratio(a, b)
+    if len(short) >= 6 and len(long_) > len(short) + 2:
+        # The first part of a label cut by a line wrap, printed with a typo (确认或重复 / 确认或重新出具…).
+        score = max(score, 0.9 * ratio(short, long_[: len(short)]))
+    return score
 
 
 @lru_cache(maxsize=65536)

@@ -27,10 +27,10 @@ def read_review(items: list[Item], report: Report) -> bool:
             continue
         v = it.view
         first_source = first_source or it.row.source
-        if not v.values:
+        if not v.n_filled:
             continue
         g = L.RL_GROUPS.match(v.last_label.text) if v.last_label is not None else None
-        if g is not None and g.target.kind == "rlgroup" and len(v.values) >= 4:
+        if g is not None and g.target.kind == "rlgroup" and v.n_filled >= 4:
             per_group[g.target.key] = v.values
             continue
         if v.last_label is not None and v.n_numbers == 0:
@@ -43,8 +43,17 @@ def read_review(items: list[Item], report: Report) -> bool:
                 report.cells[schema.rl_path(g, f)] = _value(c)
         found = len(per_group)
     else:
-        # Leading blanks are header padding; blanks between numbers are blank cells.
-        while stream and parse_cell(stream[0].text).kind == BLANK and len(stream) > 15:
+        # Blanks beyond fifteen cells are padding, trailing ones first (merged cells at the row's end);
+        # blanks among the fifteen are blank cells.
+        blank = [parse_cell(c.text).kind == BLANK for c in stream]
+        if len(stream) > 15 and blank[0] and blank[-1] and blank[1:16] != blank[:15]:
+            report.notes.append(Finding(
+                "IN-07", "warning", "input",
+                "表四的数字多出一格空白，可以理解为整行右移一格，也可以理解为末尾多一格，两种读法不同；已按末尾多一格读取，请核对",
+                ["table.review_litigation"], stream[0].source.english()))
+        while len(stream) > 15 and parse_cell(stream[-1].text).kind == BLANK:
+            stream.pop()
+        while len(stream) > 15 and parse_cell(stream[0].text).kind == BLANK:
             stream.pop(0)
         if not stream:
             return False

@@ -38,9 +38,15 @@ class Item:
 class RowView:
     row: Row
     labels: list[Cell]            # text cells in order (the 勾稽 note excluded)
-    values: list[Cell]            # cells after the last label, trailing blanks trimmed
+    values: list[Cell]            # cells after the last label (blanks kept: they may be blank cells)
     parsed: list[Parsed]
     n_numbers: int
+    start: int = 0                # index in row.cells of the first value cell
+
+    @property
+    def n_filled(self) -> int:
+        """Value cells with something printed (a number or a “/”-style mark)."""
+        return sum(1 for p in self.parsed if p.kind != BLANK)
 
     @property
     def last_label(self) -> Cell | None:
@@ -63,10 +69,8 @@ def row_view(row: Row) -> RowView:
             if not is_note(c.text):
                 labels.append(c)
     values = list(cells[last + 1:])
-    while values and parse_cell(values[-1].text).kind == BLANK:
-        values.pop()
     parsed = [parse_cell(c.text) for c in values]
-    return RowView(row, labels, values, parsed, sum(1 for p in parsed if p.kind == NUMBER))
+    return RowView(row, labels, values, parsed, sum(1 for p in parsed if p.kind == NUMBER), last + 1)
 
 
 @dataclass(slots=True)
@@ -75,31 +79,80 @@ class Alignment:
     offset: int
     short: int                # how many columns the row did not reach
     extra: list[Cell]         # non-blank cells beyond the last column
+    ambiguous: bool = False   # another start fits as well and reads different values
 
 
 def align(view: RowView, ncols: int, preferred: int | None = None) -> Alignment:
-    """Choose where the row's values start: the offset that captures the most printed cells,
-    then the table's usual offset, then the leftmost. Values are never reordered."""
+    """`preferred` is the table's usual column index of the first value (see UsualOffsets)."""
+    if preferred is not None:
+        preferred -= view.start
+        if preferred < 0:
+            preferred = None
+    return _align(view, ncols, preferred)
+
+
+def _align(view: RowView, ncols: int, preferred: int | None) -> Alignment:
+    """Choose where the row's values start: the offset that captures the most printed cells, then
+    one that keeps the whole row (a blank cell is a cell, not a gap), then the table's usual offset,
+    then the leftmost. Values are never reordered."""
     vals = view.values
     filled = [p.kind != BLANK for p in view.parsed]
     best = None
-    for o in range(0, max(1, len(vals) - min(ncols, len(vals)) + 1)):
+    offsets = set(range(0, max(1, len(vals) - min(ncols, len(vals)) + 1)))
+    if preferred is not None and preferred < len(vals):
+        offsets.add(preferred)
+    for o in sorted(offsets):
         captured = sum(filled[o:o + ncols])
-        key = (captured, -abs(o - preferred) if preferred is not None else 0, -o)
+        whole = o + ncols <= len(vals)
+        key = (captured, whole, -abs(o - preferred) if preferred is not None else 0, -o)
         if best is None or key > best[0]:
             best = (key, o)
     o = best[1] if best else 0
+    # A tie on what matters (cells captured, row kept whole) broken only by habit: say so when the
+    # other reading gives different values.
+    rivals = [k for k in offsets if k != o and _key(filled, k, ncols, len(vals))[:2] == best[0][:2]]
+    ambiguous = any([p.kind for p in view.parsed[k:k + ncols]] != [p.kind for p in view.parsed[o:o + ncols]]
+                    or [c.text for c in vals[k:k + ncols]] != [c.text for c in vals[o:o + ncols]] for k in rivals)
     window = vals[o:o + ncols]
     cells: list[Cell | None] = list(window) + [None] * (ncols - len(window))
     extra = [c for c, f in zip(vals[o + ncols:], filled[o + ncols:]) if f]
-    return Alignment(cells, o, ncols - len(window), extra)
+    return Alignment(cells, o, ncols - len(window), extra, ambiguous)
 
 
-def usual_offset(views: list[RowView], ncols: int) -> int | None:
-    """The offset at which complete rows of this table start their values."""
-    offsets = Counter()
-    for v in views:
-        if v.n_numbers == ncols:
-            first = next(i for i, p in enumerate(v.parsed) if p.kind == NUMBER)
-            offsets[first] += 1
-    return offsets.most_common(1)[0][0] if offsets else None
+def _key(filled: list[bool], o: int, ncols: int, n: int) -> tuple[int, bool]:
+    return sum(filled[o:o + ncols]), o + ncols <= n
+
+
+class UsualOffsets:
+    """Where a row's values usually start (cell index in the printed row). Rows laid out alike —
+    label ending at the same cell, same number of cells — have their values at the same cells in a
+    grid, so the start is learnt per layout from the rows printed in full, else from the span of the
+    cells printed in partly blank rows; then over the whole table; then from a header row of the
+    same width (its 自然人 cell)."""
+
+    def __init__(self, views: list[RowView], ncols: int, header_first: dict[int, int] | None = None):
+        self.ncols = ncols
+        full: dict[object, Counter] = {}
+        extent: dict[object, tuple[int, int]] = {}  # layout → (leftmost, rightmost) printed cell
+        for v in views:
+            filled = [v.start + i for i, p in enumerate(v.parsed) if p.kind != BLANK]
+            if not filled:
+                continue
+            for key in ((v.start, len(v.row.cells)), v.start, None):
+                lo, hi = extent.get(key, (filled[0], filled[-1]))
+                extent[key] = (min(lo, filled[0]), max(hi, filled[-1]))
+                if v.n_filled == ncols:  # every cell printed: a number or a “/”-style mark
+                    full.setdefault(key, Counter())[filled[0]] += 1
+        self.known = {k: c.most_common(1)[0][0] for k, c in full.items()}
+        for key, (lo, hi) in extent.items():
+            if key not in self.known and key is not None and hi - lo + 1 <= ncols:
+                start = key[0] if isinstance(key, tuple) else key
+                if hi - ncols + 1 >= start:
+                    self.known[key] = hi - ncols + 1
+        self.header_first = header_first or {}
+
+    def __call__(self, view: RowView) -> int | None:
+        for key in ((view.start, len(view.row.cells)), view.start, None):
+            if key in self.known:
+                return self.known[key]
+        return self.header_first.get(len(view.row.cells))

@@ -99,7 +99,7 @@ def t3_04(report: Report, ctx: Context):
                  if key == "outcomes" else [r.key for r in schema.APP_ROWS if r.group == label])
         for c in _present_columns(report):
             sub = f"applications.{row}.{c}"
-            parts = [schema.app_path(i, c) for i in items]
+            parts = [report.app_cell_path(i, c) for i in items]
             fnd = evaluate(report, "T3-04", parts, [sub],
                            lambda l, r, s, c=c, sub=sub, label=label:
                            f"表三自行添加的“{label}”小计行·{_col_label(c)}列为 {s[sub]}，而其分项之和为 {fmt(l)}", sub)

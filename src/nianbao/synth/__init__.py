@@ -6,8 +6,8 @@ arithmetically consistent (`data`), prints them in the layouts and with the dama
 carry (`text`), and states for each rendering what a correct reader must return. A reader that
 disagrees with the expected values on a synthetic report has a bug, not a judgement call.
 """
-from .data import SynthReport, inject_error, random_report
+from .data import SynthReport, check_consistent, inject_error, random_report
 from .text import DAMAGE_KINDS, LAYOUTS, Rendered, render, render_file, render_text
 
-__all__ = ["SynthReport", "random_report", "inject_error", "render", "render_text", "render_file", "Rendered",
-           "LAYOUTS", "DAMAGE_KINDS"]
+__all__ = ["SynthReport", "random_report", "inject_error", "check_consistent", "render", "render_text",
+           "render_file", "Rendered", "LAYOUTS", "DAMAGE_KINDS"]

@@ -382,7 +382,8 @@ def check_consistent(rep: SynthReport) -> list[str]:
     for c in COLUMNS:
         if sum(rep.app(r, c) or 0 for r in outs) != rep.app("handled_total", c):
             bad.append(f"T3-02 {c}")
-        if rep.app("new_received", c) + rep.app("carried_over", c) != rep.app("handled_total", c) + rep.app("carried_forward", c):
+        received = rep.app("new_received", c) + rep.app("carried_over", c)
+        if received != rep.app("handled_total", c) + rep.app("carried_forward", c):
             bad.append(f"T3-01 {c}")
     for g, _ in schema.RL_GROUPS:
         parts = sum(rep.cells[schema.rl_path(g, f)] for f in ("upheld", "corrected", "other", "pending"))

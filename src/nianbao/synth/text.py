@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import schema
-from .data import APPLICANTS, COLUMNS, OTHER_PROCESSING, SynthReport, app_path
+from .data import COLUMNS, OTHER_PROCESSING, SynthReport, app_path, outcome_rows
 
 LAYOUTS = ("tsv", "cell-per-line", "markdown", "spaced")
 DAMAGE_KINDS = ("traditional", "fullwidth", "thousands", "blank_nulls", "units", "typos", "subtotal_rows",
@@ -74,9 +74,6 @@ class Rendered:
 
 # ------------------------------------------------------------------------------------------ labels
 
-_CN = "一二三四五六七八九十"
-
-
 class Style:
     """Per-report printing choices (numbering with ASCII or full-width brackets, spacing)."""
 
@@ -102,8 +99,8 @@ def row_label(row: schema.Row, st: Style) -> str:
     return st.group_no(inner) + row.label
 
 
-GROUPS = {key: (cn, label) for key, cn, label in schema.OUTCOME_GROUPS_2021}
-GROUP_OF_LABEL = {label: key for key, _, label in schema.OUTCOME_GROUPS_2021}
+GROUPS = {key: (cn, label) for key, cn, label in schema.OUTCOME_GROUPS_2021 if cn.startswith("（")}
+OUTCOMES_LABEL = "三、本年度办理结果"
 
 
 def group_label(group: str, st: Style) -> str:
@@ -139,7 +136,7 @@ def active_rows(rep: SynthReport) -> list[TRow]:
     return rows
 
 
-def application_rows(rep: SynthReport, st: Style, layout: str) -> list[TRow]:
+def application_rows(rep: SynthReport, st: Style) -> list[TRow]:
     """表三 with its 3-row header. Label region like the seeds: outer label (一、二、三、（七）、四),
     group label（三）…（六）on the first item of its group, item label."""
     is19 = rep.fmt == schema.FORMAT_2019
@@ -160,7 +157,7 @@ def application_rows(rep: SynthReport, st: Style, layout: str) -> list[TRow]:
         if r.key in ("new_received", "carried_over", "handled_total", "carried_forward"):
             labels = [own, ""]
         elif r.key == "granted":
-            labels = ["三、本年度办理结果", own]
+            labels = [OUTCOMES_LABEL, own]
         elif group is None:
             labels = ["", own]
         elif group not in seen_groups:
@@ -202,10 +199,10 @@ WRAPPABLE = ("partially_granted", "other_no_correction", "other_fee_unpaid", "re
              "unable_needs_creation", "new_received", "carried_over", "carried_forward", "rejected_excessive")
 
 
-def _typos(rng: random.Random, tables: dict[str, list[TRow]], exclude: set[str]) -> None:
+def _typos(rng: random.Random, tables: dict[str, list[TRow]]) -> None:
     rows = {r.key: r for r in tables["applications"] if r.kind == "data"}
-    choices = [k for k in TYPOS_ROW if k in rows and k not in exclude]
-    for k in rng.sample(choices, rng.randint(1, min(3, len(choices)))) if choices else ():
+    choices = [k for k in TYPOS_ROW if k in rows]
+    for k in rng.sample(choices, rng.randint(1, min(3, len(choices)))):
         old, new = TYPOS_ROW[k]
         r = rows[k]
         r.labels[r.label_slot] = r.labels[r.label_slot].replace(old, new)
@@ -216,12 +213,22 @@ def _typos(rng: random.Random, tables: dict[str, list[TRow]], exclude: set[str])
 
 
 def _subtotals(rng: random.Random, rep: SynthReport, st: Style, rows: list[TRow]) -> list[str]:
-    """Insert “(三) 不予公开”-style subtotal rows with the group's sums; returns the groups added."""
+    """Insert subtotal rows with their items' sums: “(三) 不予公开” over its items, or a
+    “三、本年度办理结果” row over all outcome rows. Returns the groups added."""
     groups = ["denied", "unable", "rejected"] + ([] if rep.fmt == schema.FORMAT_2019 else ["other"])
     chosen = [g for g in groups if rng.random() < 0.6] or [rng.choice(groups)]
+    if rng.random() < 0.3:
+        chosen.append("outcomes")
+    outcome_keys = set(outcome_rows(rep.fmt))
     out: list[TRow] = []
     for r in rows:
-        if r.kind == "data" and r.group in chosen and r.labels[1:2] and r.labels[1] == group_label(r.group, st):
+        if r.kind == "data" and r.key == "granted" and "outcomes" in chosen:
+            members = [x for x in rows if x.kind == "data" and x.key in outcome_keys]
+            sums = [VCell(None, sum(m.values[i].value or 0 for m in members)) for i in range(len(COLUMNS))]
+            out.append(TRow([OUTCOMES_LABEL, ""], sums, key="subtotal_outcomes", table="applications", label_slot=0))
+            r.labels = ["", r.labels[-1]]
+            r.label_slot = 1
+        elif r.kind == "data" and r.group in chosen and r.labels[1:2] and r.labels[1] == group_label(r.group, st):
             members = [x for x in rows if x.kind == "data" and x.group == r.group]
             sums = [VCell(None, sum(m.values[i].value or 0 for m in members)) for i in range(len(COLUMNS))]
             out.append(TRow(["", group_label(r.group, st)], sums, key=f"subtotal_{r.group}", table="applications",
@@ -247,14 +254,13 @@ def _drop_other(rows: list[TRow]) -> None:
 
 
 def _wrap(rng: random.Random, rows: list[TRow], layout: str, wrap_rows: Iterable[str], values_on_tail: bool,
-          stack: bool, exclude: set[str], max_wraps: int) -> None:
-    """Break one or two long labels; the tail goes on a continuation row without numbers.
+          stack: bool, max_wraps: int) -> None:
+    """Break up to `max_wraps` long labels; the tail goes on a continuation row without numbers.
 
     Either the numbers stay with the head (seed 003) or, in the spaced layout with
     `values_on_tail`, they move to the tail's line (PDFs centre numbers vertically in a cell)."""
     wrap_rows = set(wrap_rows)
-    cands = [r for r in rows if r.kind == "data" and r.key in wrap_rows and r.key not in exclude
-             and (stack or not r.typo)]
+    cands = [r for r in rows if r.kind == "data" and r.key in wrap_rows and (stack or not r.typo)]
     for r in rng.sample(cands, min(len(cands), rng.randint(1, max(1, max_wraps)))):
         text = r.labels[r.label_slot]
         head_len = rng.randint(max(8, len(text) // 3), max(9, len(text) - 4))
@@ -305,9 +311,8 @@ def _mark_last(tables: dict[str, list[TRow]]) -> None:
 
 def _choose_blanks(rng: random.Random, tables: dict[str, list[TRow]], layout: str, blank_at_row_end: bool) -> None:
     """Zero cells printed blank or as “/”“—”“-”“无”: the reader must return null for them.
-
-    A "" in a row's last value cell is indistinguishable from a row that stops early once trailing
-    blanks are trimmed, so it is only generated when asked for (`blank_at_row_end`)."""
+    With `blank_at_row_end` false, a row's last value cell is never printed as "" (only as a mark):
+    trimmed trailing blanks make such a row look one cell short."""
     p = rng.choice((0.2, 0.5, 0.9))
     for rows in tables.values():
         for r in rows:
@@ -493,10 +498,9 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
     same for 三、本年度办理结果 before （一）予以公开 (None: random);
     `wrap_values_on_tail` (spaced) puts a wrapped row's numbers on the label's second line
     (None: random); `wrap_rows` are the 表三 rows whose label may be wrapped, at most `max_wraps`
-    of them; `stack_label_damage`
-    lets one label carry two kinds of damage (a typo and a wrap, or a typo in an item label printed
-    after its inline group label). `null_cells` are printed as “/” whatever their value (the reader
-    must return null for them), to put a blank exactly where a test needs one."""
+    of them; `stack_label_damage` lets one label carry both a typo and a wrap. `null_cells` are
+    printed as “/” whatever their value (the reader must return null for them), to put a blank
+    exactly where a test needs one."""
     damage = set(damage)
     unknown = damage - set(DAMAGE_KINDS)
     if unknown or layout not in LAYOUTS:
@@ -506,14 +510,11 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
         inline_groups = rng.random() < 0.5
     if inline_outcomes is None:
         inline_outcomes = rng.random() < 0.5
-    tables = {"active": active_rows(report), "applications": application_rows(report, st, layout),
+    tables = {"active": active_rows(report), "applications": application_rows(report, st),
               "review_litigation": review_rows(report)}
     findings: list[tuple[str, str, str]] = []
-    inline_items: set[str] = set()  # item labels printed after their group label in one cell
-    if layout == "spaced" and inline_groups and not stack_label_damage:
-        inline_items = {r.key for r in tables["applications"] if r.kind == "data" and len(r.labels) == 3}
     if "typos" in damage:
-        _typos(rng, tables, inline_items)
+        _typos(rng, tables)
     if "subtotal_rows" in damage:
         for g in _subtotals(rng, report, st, tables["applications"]):
             findings.append(("FMT-03", "notice", f"applications.row.subtotal_{g}"))
@@ -524,7 +525,7 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
         if wrap_values_on_tail is None:
             wrap_values_on_tail = rng.random() < 0.5
         _wrap(rng, tables["applications"], layout, wrap_rows, wrap_values_on_tail, stack_label_damage,
-              inline_items, max_wraps)
+              max_wraps)
     if "shifted_cells" in damage and layout != "spaced":
         _shift(rng, tables)
     if "extra_trailing_cells" in damage:
