@@ -17,7 +17,7 @@ _BOMS = (
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    sample = data[:4000]
+    sample = data[:65536]
     if len(sample) < 4:
         return None
     sample = sample[: len(sample) // 2 * 2]
@@ -32,7 +32,25 @@ def _utf16_without_bom(data: bytes) -> str | None:
                 continue
             if _mostly_cjk_or_ascii(text):
                 return name
+    # Chinese prose has almost no NULs; but decoded in the right byte order it is nearly all common
+    # CJK, ASCII and CJK punctuation, which a wrong decoding of any other encoding is not.
+    for name in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if _plausible_chinese(text):
+            return name
     return None
+
+
+def _plausible_chinese(text: str) -> bool:
+    if len(text) < 20:
+        return False
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    ok = sum(1 for ch in text if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
+             or "\uff00" <= ch <= "\uffef" or ch in "“”‘’…—·")
+    return cjk / len(text) > 0.3 and ok / len(text) > 0.98
 
 
 def _looks_binary(text: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import schema
 from ..model import BLANK as V_BLANK, NULL_MARK, PRINTED, Finding, PrintedLabel, Report, Value
 from . import labels as L
-from .rows import Item, align, row_view
+from .rows import Item, UsualOffsets, align, row_view
 from .values import NULL, NUMBER, parse_cell
 
 
@@ -19,6 +19,8 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
     defs = {i.key: i for i in (schema.ACTIVE_ITEMS_2019 if is_2019 else schema.ACTIVE_ITEMS)}
     found: set[str] = set()
     first_source = None
+    rows: list[tuple[str, object, object]] = []
+    headers = []
     for it in items:
         if it.row is None:
             continue
@@ -26,18 +28,32 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
         if v.last_label is None:
             continue
         _check_header_labels(v, report)
+        if v.n_filled == 0:
+            headers.append(v)
         m = L.ACTIVE_ITEMS.match(v.last_label.text) or (L.ACTIVE_ITEMS.match(v.labels[0].text) if v.labels else None)
         if m is None or m.target.kind == "header":
             continue
         key = m.target.key
         if key not in defs or key in found:
             continue
-        item = defs[key]
         found.add(key)
+        rows.append((key, m, v))
+    # Rows of the same sub-table share their value columns (see UsualOffsets).
+    usual = {n: UsualOffsets([v for k, _, v in rows if len(defs[k].fields) == n], n, _first_field_columns(headers))
+             for n in {len(i.fields) for i in defs.values()}}
+    for key, m, v in rows:
+        item = defs[key]
         first_source = first_source or v.last_label.source
         if L.differs(m, v.last_label.text):
             report.labels.append(PrintedLabel(f"active.{key}", v.last_label.text, item.label, v.last_label.source, m.score))
-        al = align(v, len(item.fields))
+        n = len(item.fields)
+        al = align(v, n, usual[n](v) if n > 1 else None)
+        if al.ambiguous and n > 1:
+            report.notes.append(Finding(
+                "IN-07", "warning", "input",
+                f"表二“{v.last_label.text}”行的数字可以有两种对齐方式（整行右移一格，或末尾多一格），读法不同；"
+                f"已按同类行的位置读取，请核对该行", [f"extra_2019.active.{key}" if is_2019 else f"active.{key}"],
+                v.last_label.source.english()))
         for f, cell in zip(item.fields, al.cells):
             path = (f"extra_2019.active.{key}.{f.key}" if is_2019 else schema.active_path(key, f.key))
             value = _value(cell)
@@ -60,6 +76,17 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
         if key not in found:
             report.missing.append(f"active.{key}" if not is_2019 else f"extra_2019.active.{key}")
     return True
+
+
+def _first_field_columns(headers) -> dict[int, int]:
+    """Row width → cell index of the first field label (本年制发件数 / 本年新制作数量) in a header row."""
+    out: dict[int, int] = {}
+    for v in headers:
+        for i, c in enumerate(v.row.cells):
+            m = L.ACTIVE_FIELDS.match(c.text) if c.text else None
+            if m is not None and m.target.key in ("issued", "new_made", "previous_count"):
+                out.setdefault(len(v.row.cells), i)
+    return out
 
 
 def _value(cell) -> Value:
