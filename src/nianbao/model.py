@@ -92,6 +92,7 @@ class Report:
     table_formats: dict[str, str] = field(default_factory=dict)  # per table, when a report mixes formats
     unit_source: Source | None = None
     status: str = "ok"
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # computed once for the rules
 
     def __post_init__(self) -> None:
         if not self.cells:

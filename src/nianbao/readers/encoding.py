@@ -32,8 +32,14 @@ def _utf16_without_bom(data: bytes) -> str | None:
                 continue
             if _mostly_cjk_or_ascii(text):
                 return name
-    # Chinese prose has almost no NULs; but decoded in the right byte order it is nearly all common
-    # CJK, ASCII and CJK punctuation, which a wrong decoding of any other encoding is not.
+    # Chinese prose has almost no NULs (a newline or a digit somewhere has one); decoded in the right
+    # byte order it is nearly all common CJK, ASCII and CJK punctuation, which a wrong decoding of
+    # any other encoding is not.
+    return _utf16_plausible(sample) if b"\x00" in sample else None
+
+
+def _utf16_plausible(sample: bytes) -> str | None:
+    sample = sample[: len(sample) // 2 * 2]
     for name in ("utf-16-le", "utf-16-be"):
         try:
             text = sample.decode(name)
@@ -97,6 +103,12 @@ def decode(data: bytes) -> tuple[str, str]:
         odd, _, name, text = min(decoded)
         if odd < 0.05:
             return text, name
+    guess16 = _utf16_plausible(data[:65536])  # UTF-16 without BOM and without a single NUL early on
+    if guess16:
+        try:
+            return data.decode(guess16), guess16
+        except UnicodeDecodeError:
+            pass
     try:
         from charset_normalizer import from_bytes
         best = from_bytes(data[:200000]).best()

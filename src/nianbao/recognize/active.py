@@ -47,7 +47,7 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
         if L.differs(m, v.last_label.text):
             report.labels.append(PrintedLabel(f"active.{key}", v.last_label.text, item.label, v.last_label.source, m.score))
         n = len(item.fields)
-        al = align(v, n, usual[n](v) if n > 1 else None)
+        al = align(v, n, usual[n] if n > 1 else None)
         if al.ambiguous and n > 1:
             report.notes.append(Finding(
                 "IN-07", "warning", "input",

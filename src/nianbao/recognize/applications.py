@@ -218,7 +218,7 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     placed: dict[str, list[Value]] = {}
     short_rows: list[tuple[str, list[Cell]]] = []
     for d in data:
-        al = align(d.view, ncols, usual(d.view))
+        al = align(d.view, ncols, usual)
         values = [_value_of(c) for c in al.cells]
         if d.kind == "group" and d.key == "other" and is_2019:
             target = "other_processing"

@@ -42,6 +42,7 @@ class RowView:
     parsed: list[Parsed]
     n_numbers: int
     start: int = 0                # index in row.cells of the first value cell
+    _last: object = False         # cache of last_label (False: not computed yet)
 
     @property
     def n_filled(self) -> int:
@@ -51,11 +52,14 @@ class RowView:
     @property
     def last_label(self) -> Cell | None:
         """The most specific label of the row (a cell holding group and item labels is cut to the item)."""
-        if not self.labels:
-            return None
-        cell = self.labels[-1]
-        seg = last_segment(cell.text)
-        return cell if seg == cell.text else Cell(seg, cell.source)
+        if self._last is False:
+            if not self.labels:
+                self._last = None
+            else:
+                cell = self.labels[-1]
+                seg = last_segment(cell.text)
+                self._last = cell if seg == cell.text else Cell(seg, cell.source)
+        return self._last
 
 
 def row_view(row: Row) -> RowView:
@@ -82,16 +86,12 @@ class Alignment:
     ambiguous: bool = False   # another start fits as well and reads different values
 
 
-def align(view: RowView, ncols: int, preferred: int | None = None) -> Alignment:
-    """`preferred` is the table's usual column index of the first value (see UsualOffsets)."""
-    if preferred is not None:
-        preferred -= view.start
-        if preferred < 0:
-            preferred = None
-    return _align(view, ncols, preferred)
+def align(view: RowView, ncols: int, usual: "UsualOffsets | None" = None) -> Alignment:
+    """`usual` knows the table's usual column of the first value; it is asked only on a tie."""
+    return _align(view, ncols, usual)
 
 
-def _align(view: RowView, ncols: int, preferred: int | None) -> Alignment:
+def _align(view: RowView, ncols: int, usual) -> Alignment:
     """Choose where the row's values start: the offset that captures the most printed cells, then
     one that keeps the whole row (a blank cell is a cell, not a gap), then the table's usual offset,
     then the leftmost. Values are never reordered."""
@@ -99,12 +99,19 @@ def _align(view: RowView, ncols: int, preferred: int | None) -> Alignment:
     filled = [p.kind != BLANK for p in view.parsed]
     best = None
     offsets = set(range(0, max(1, len(vals) - min(ncols, len(vals)) + 1)))
-    if preferred is not None and preferred < len(vals):
-        offsets.add(preferred)
+    preferred = None
+    if usual is not None and len(offsets) > 1:
+        top = max(_key(filled, o, ncols, len(vals)) for o in offsets)
+        if sum(1 for o in offsets if _key(filled, o, ncols, len(vals)) == top) > 1:
+            preferred = usual(view)  # only a tie needs the table's habit
+            if preferred is not None:
+                preferred -= view.start
+                if preferred < 0:
+                    preferred = None
+                elif preferred < len(vals):
+                    offsets.add(preferred)
     for o in sorted(offsets):
-        captured = sum(filled[o:o + ncols])
-        whole = o + ncols <= len(vals)
-        key = (captured, whole, -abs(o - preferred) if preferred is not None else 0, -o)
+        key = (*_key(filled, o, ncols, len(vals)), -abs(o - preferred) if preferred is not None else 0, -o)
         if best is None or key > best[0]:
             best = (key, o)
     o = best[1] if best else 0
@@ -131,7 +138,10 @@ class UsualOffsets:
     same width (its 自然人 cell)."""
 
     def __init__(self, views: list[RowView], ncols: int, header_first: dict[int, int] | None = None):
-        self.ncols = ncols
+        self._args = (views, ncols, header_first)
+        self.known: dict | None = None
+
+    def _learn(self, views: list[RowView], ncols: int, header_first: dict[int, int] | None) -> None:
         full: dict[object, Counter] = {}
         extent: dict[object, tuple[int, int]] = {}  # layout → (leftmost, rightmost) printed cell
         for v in views:
@@ -152,6 +162,8 @@ class UsualOffsets:
         self.header_first = header_first or {}
 
     def __call__(self, view: RowView) -> int | None:
+        if self.known is None:
+            self._learn(*self._args)
         for key in ((view.start, len(view.row.cells)), view.start, None):
             if key in self.known:
                 return self.known[key]

@@ -64,9 +64,17 @@ def _int(s: str) -> int | None:
     return chinese_int(s)
 
 
-def clauses(report: Report, keys=("overview", "applications", "review_litigation")) -> Iterator[Clause]:
+def clauses(report: Report) -> list[Clause]:
     """Clauses of the sections that report on applications and reviews (一, 三, 四), each with the
-    sentence it belongs to and the line it was printed on. Without any section heading, all prose."""
+    sentence it belongs to and the line it was printed on. Without any section heading, all prose.
+    Computed once per report: five rules read them."""
+    cached = report.derived.get("clauses")
+    if cached is None:
+        cached = report.derived["clauses"] = list(_clauses(report))
+    return cached
+
+
+def _clauses(report: Report, keys=("overview", "applications", "review_litigation")) -> Iterator[Clause]:
     paras = [p for k in keys if k in report.sections for p in report.sections[k].paragraphs]
     if not any(report.sections.get(k) and report.sections[k].heading for k in keys):
         paras = report.paragraphs
