@@ -7,7 +7,6 @@ is what a user gets: stdout (JSON Lines), stderr (no traceback) and the exit cod
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import subprocess

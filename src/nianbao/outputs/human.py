@@ -156,8 +156,13 @@ def header(result: CheckResult) -> Text:
         bits = [r.unit or "单位未识别", f"{r.year} 年度" if r.year else "年度未识别", FORMAT_NAME.get(r.format, r.format)]
         if r.report_date:
             bits.append(f"落款 {r.report_date}")
-        t.append("  " + " · ".join(bits))
+        t.append("\n  " + " · ".join(bits))
     return t
+
+
+def culprits(result: CheckResult) -> list[str]:
+    """Cells named by more than one error: where a clerk should look first."""
+    return [c for c, m in _cell_marks(result).items() if m == "culprit"]
 
 
 def render_one(console: Console, result: CheckResult, tables: bool = True, min_severity: str = "notice") -> None:
@@ -180,8 +185,15 @@ def render_one(console: Console, result: CheckResult, tables: bool = True, min_s
         if result.report.has_table("review_litigation"):
             parts.append(review_table(result.report, marks))
         if parts:
-            console.print(Panel(Group(*parts), title="识别出的统计表", subtitle="红底：最可能出错的单元格　红色：错误涉及　黄色：警告　缺：文件中没有",
+            console.print(Panel(Group(*parts), title="识别出的统计表", subtitle="红底：最可能出错的单元格　红色：错误涉及　黄色：警告　缺：文件中没有　？：未印出（推定）",
                                 border_style="dim", expand=False))
+    suspects = culprits(result)
+    if suspects and result.report is not None:
+        where = []
+        for c in suspects:
+            src = result.report.where(c)
+            where.append(schema.label_of(c) + (f"（{location_zh(src.english())}）" if src else ""))
+        console.print(Text("  最可能出错的单元格：" + "；".join(where), style="bold red"))
     lines = finding_lines(result, min_severity)
     if lines:
         console.print(Text("  发现的问题：", style="bold"))

@@ -19,7 +19,7 @@ from .applications import read_applications
 from .meta import clean, find_title, org_name, parse_date, parse_year, pick_unit, unit_from_title
 from .normalize import fold
 from .review import read_review
-from .rows import Item, row_view
+from .rows import Item
 from .sections import find_misplaced, find_sections, section_texts
 
 __all__ = ["recognize", "flatten"]

@@ -7,10 +7,10 @@ repeat the first value are the merged cell printed again; differing ones are rep
 from __future__ import annotations
 
 from .. import schema
-from ..model import BLANK as V_BLANK, NULL_MARK, PRINTED, Finding, PrintedLabel, Report, Value
+from ..model import Finding, PrintedLabel, Report, Value
 from . import labels as L
-from .rows import Item, UsualOffsets, align, row_view
-from .values import NULL, NUMBER, parse_cell
+from .rows import Item, UsualOffsets, align, cell_value
+from .values import NUMBER, parse_cell
 
 
 def read_active(items: list[Item], report: Report, fmt: str) -> bool:
@@ -56,7 +56,7 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
                 v.last_label.source.english()))
         for f, cell in zip(item.fields, al.cells):
             path = (f"extra_2019.active.{key}.{f.key}" if is_2019 else schema.active_path(key, f.key))
-            value = _value(cell)
+            value = cell_value(cell, "单元格缺失")
             if f.key == "amount_wan_yuan" and value.unit == "元" and value.value is not None:
                 value.value, value.how = round(value.value / 10000, 6), "单元格写明“元”，按元换算为万元"
             report.cells[path] = value
@@ -87,17 +87,6 @@ def _first_field_columns(headers) -> dict[int, int]:
             if m is not None and m.target.key in ("issued", "new_made", "previous_count"):
                 out.setdefault(len(v.row.cells), i)
     return out
-
-
-def _value(cell) -> Value:
-    if cell is None:
-        return Value(None, "guessed", None, None, how="单元格缺失")
-    p = parse_cell(cell.text)
-    if p.kind == NUMBER:
-        return Value(p.value, PRINTED, cell.text, cell.source, p.unit, p.note)
-    if p.kind == NULL:
-        return Value(None, NULL_MARK, cell.text, cell.source)
-    return Value(None, V_BLANK, cell.text, cell.source)
 
 
 def _extra_cells(extra, cells, label, key, report: Report) -> None:

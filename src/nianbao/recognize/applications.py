@@ -14,11 +14,11 @@ from itertools import combinations
 
 from .. import schema
 from ..document import Cell, Row
-from ..model import (BLANK as V_BLANK, GUESSED, NULL_MARK, PRINTED, Finding, PrintedLabel, Report, Value)
+from ..model import (Finding, PrintedLabel, Report, Value)
 from . import labels as L
 from .normalize import fold
-from .rows import Item, RowView, UsualOffsets, align, row_view
-from .values import BLANK, NULL, NUMBER, parse_cell
+from .rows import Item, RowView, UsualOffsets, align, cell_value, row_view
+from .values import NUMBER, parse_cell
 
 OFFICIAL_ORDER = [c.key for c in schema.APP_COLUMNS]
 
@@ -180,17 +180,6 @@ def _add(rows: list[DataRow], seen: set[str], v: RowView, label: Cell, report: R
         report.labels.append(PrintedLabel(f"applications.row.{key}", label.text, official, label.source, m.score))
 
 
-def _value_of(cell: Cell | None) -> Value:
-    if cell is None:
-        return Value(None, GUESSED, None, None, how="该行数字个数少于列数，此格未印出")
-    p = parse_cell(cell.text)
-    if p.kind == NUMBER:
-        return Value(p.value, PRINTED, cell.text, cell.source, p.unit, p.note)
-    if p.kind == NULL:
-        return Value(None, NULL_MARK, cell.text, cell.source)
-    return Value(None, V_BLANK, cell.text, cell.source)
-
-
 def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     rows_items = [it for it in items if it.row is not None]
     if not rows_items:
@@ -219,7 +208,7 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     short_rows: list[tuple[str, list[Cell]]] = []
     for d in data:
         al = align(d.view, ncols, usual)
-        values = [_value_of(c) for c in al.cells]
+        values = [cell_value(c) for c in al.cells]
         if d.kind == "group" and d.key == "other" and is_2019:
             target = "other_processing"
         elif d.kind == "group":
@@ -261,7 +250,7 @@ def _place_short_row(target: str, printed: list[Cell], columns: list[str], place
     best = None
     for missing in combinations(range(ncols), gaps):
         it = iter(printed)
-        values = [_value_of(None if k in missing else next(it)) for k in range(ncols)]
+        values = [cell_value(None if k in missing else next(it)) for k in range(ncols)]
         at_end = tuple(range(ncols - gaps, ncols)) == missing
         key = (context.score(values), at_end)
         if best is None or key > best[0]:

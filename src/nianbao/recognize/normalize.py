@@ -9,15 +9,24 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_converter = None
+_converters: dict[str, object] = {}
+
+
+def _opencc(config: str, text: str) -> str:
+    conv = _converters.get(config)
+    if conv is None:
+        import opencc  # loaded on first use: most reports need no conversion
+        conv = _converters[config] = opencc.OpenCC(config)
+    return conv.convert(text)
 
 
 def _t2s(text: str) -> str:
-    global _converter
-    if _converter is None:
-        import opencc
-        _converter = opencc.OpenCC("t2s")
-    return _converter.convert(text)
+    return _opencc("t2s", text)
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → traditional (used by the report generator to print traditional labels)."""
+    return _opencc("s2t", text)
 
 
 _NON_WORD = re.compile(r"[\s\W_]+", re.UNICODE)

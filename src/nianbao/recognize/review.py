@@ -10,8 +10,7 @@ from .. import schema
 from ..document import Cell
 from ..model import Finding, Report
 from . import labels as L
-from .active import _value
-from .rows import Item, row_view
+from .rows import Item, cell_value
 from .values import BLANK, parse_cell
 
 GROUPS = [g for g, _ in schema.RL_GROUPS]
@@ -40,7 +39,7 @@ def read_review(items: list[Item], report: Report) -> bool:
         for g in GROUPS:
             cells = per_group.get(g, [])
             for f, c in zip(FIELDS, cells + [None] * (5 - len(cells))):
-                report.cells[schema.rl_path(g, f)] = _value(c)
+                report.cells[schema.rl_path(g, f)] = cell_value(c, "表四少于 15 个数，此格未印出")
         found = len(per_group)
     else:
         # Blanks beyond fifteen cells are padding, trailing ones first (merged cells at the row's end);
@@ -59,7 +58,7 @@ def read_review(items: list[Item], report: Report) -> bool:
             return False
         cells = stream[:15]
         for n, c in enumerate(cells + [None] * (15 - len(cells))):
-            report.cells[schema.rl_path(GROUPS[n // 5], FIELDS[n % 5])] = _value(c)
+            report.cells[schema.rl_path(GROUPS[n // 5], FIELDS[n % 5])] = cell_value(c, "表四少于 15 个数，此格未印出")
         if len(stream) > 15:
             extra = [c for c in stream[15:] if parse_cell(c.text).kind != BLANK]
             if extra:

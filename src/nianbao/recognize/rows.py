@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from ..document import Cell, Paragraph, Row, Table
 from .labels import is_note, last_segment
-from .values import BLANK, NUMBER, TEXT, Parsed, parse_cell
+from ..model import BLANK as V_BLANK, GUESSED, NULL_MARK, PRINTED, Value
+from .values import BLANK, NULL, NUMBER, TEXT, Parsed, parse_cell
 
 
 @dataclass(slots=True)
@@ -168,3 +169,15 @@ class UsualOffsets:
             if key in self.known:
                 return self.known[key]
         return self.header_first.get(len(view.row.cells))
+
+
+def cell_value(cell: Cell | None, missing: str = "该行数字个数少于列数，此格未印出") -> Value:
+    """A printed cell as a Value (number, “/”-style mark, blank); None is a cell the row never reached."""
+    if cell is None:
+        return Value(None, GUESSED, None, None, how=missing)
+    p = parse_cell(cell.text)
+    if p.kind == NUMBER:
+        return Value(p.value, PRINTED, cell.text, cell.source, p.unit, p.note)
+    if p.kind == NULL:
+        return Value(None, NULL_MARK, cell.text, cell.source)
+    return Value(None, V_BLANK, cell.text, cell.source)

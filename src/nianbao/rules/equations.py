@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..model import ABSENT, PRINTED, Finding, Report
+from ..model import ABSENT, Finding, Report
 
 
 def _fmt(v) -> str:

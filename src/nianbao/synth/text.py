@@ -369,15 +369,7 @@ def _traditional(tables: dict[str, list[TRow]]) -> None:
             r.labels = [to_traditional(x) for x in r.labels]
 
 
-_s2t = None
-
-
-def to_traditional(text: str) -> str:
-    global _s2t
-    if _s2t is None:
-        import opencc
-        _s2t = opencc.OpenCC("s2t")
-    return _s2t.convert(text)
+from ..recognize.normalize import to_traditional  # noqa: E402  (one OpenCC wrapper for the project)
 
 
 # ------------------------------------------------------------------------------------------ layouts
