@@ -61,10 +61,10 @@ def assert_roundtrip(rd: Rendered, report, findings) -> None:
             if f.startswith("applications.row.") and path.startswith(("applications.", "extra_2019.applications.")) \
                     and path.split(".")[-2] == f.split(".")[-1]:
                 return True
-            if kind in ("active", "extra_2019") and path.startswith(f + "."):
+            if kind in ("active", "extra_2019") and (path == f or path.startswith(f + ".")):
                 return True
             if f.startswith("extra_2019.active.") and any(  # the 2021 key a 2019 cell is copied to
-                    dst == path and src.startswith(f[len("extra_2019."):] + ".")
+                    dst == path and src.rsplit(".", 1)[0] == f[len("extra_2019."):].rsplit(".", 1)[0]
                     for src, dst in schema.ACTIVE_2019_TO_2021.items()):
                 return True
         return False

@@ -156,6 +156,13 @@ def active_path(item: str, field: str) -> str:
     return f"active.{item}.{field}"
 
 
+def active_item_paths(item: str, is_2019: bool = False) -> list[str]:
+    """The cell paths of one 表二 item (a finding about a whole row of 表二 names its cells)."""
+    if is_2019:
+        return [f"extra_2019.active.{item}.{f.key}" for f in ACTIVE_2019_BY_KEY[item].fields]
+    return [active_path(item, f.key) for f in ACTIVE_BY_KEY[item].fields]
+
+
 @cache
 def paths_2021() -> tuple[str, ...]:
     """Every cell path of the 2021 schema, in document order."""

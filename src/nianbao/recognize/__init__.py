@@ -17,7 +17,7 @@ from . import labels as L
 from .active import read_active
 from .applications import read_applications
 from .meta import clean, find_title, org_name, parse_date, parse_year, pick_unit, unit_from_title
-from .normalize import fold
+from .normalize import fold, fold_once
 from .review import read_review
 from .rows import Item
 from .sections import find_misplaced, find_sections, section_texts
@@ -42,8 +42,8 @@ _TELL_21 = tuple(fold(x) for x in schema.TELLTALE_2021)
 
 def detect_format(items: list[Item], year: int | None) -> tuple[str, str]:
     """(format, how): tell-tale labels first, the year only when no label decides."""
-    texts = [fold(c.text) for it in items if it.row is not None for c in it.view.labels if len(c.text) <= 60]
-    joined = "|".join(texts)
+    # One fold of all label cells together (folding drops the separators, which is fine for counting).
+    joined = fold_once("|".join(c.text for it in items if it.row is not None for c in it.view.labels if len(c.text) <= 60))
     c19 = sum(joined.count(x) for x in _TELL_19)
     c21 = sum(joined.count(x) for x in _TELL_21)
     if c19 > c21:

@@ -45,14 +45,15 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
         item = defs[key]
         first_source = first_source or v.last_label.source
         if L.differs(m, v.last_label.text):
-            report.labels.append(PrintedLabel(f"active.{key}", v.last_label.text, item.label, v.last_label.source, m.score))
+            for path in schema.active_item_paths(key, is_2019):
+                report.labels.append(PrintedLabel(path, v.last_label.text, item.label, v.last_label.source, m.score))
         n = len(item.fields)
         al = align(v, n, usual[n] if n > 1 else None)
         if al.ambiguous and n > 1:
             report.notes.append(Finding(
                 "IN-07", "warning", "input",
                 f"表二“{v.last_label.text}”行的数字可以有两种对齐方式（整行右移一格，或末尾多一格），读法不同；"
-                f"已按同类行的位置读取，请核对该行", [f"extra_2019.active.{key}" if is_2019 else f"active.{key}"],
+                f"已按同类行的位置读取，请核对该行", schema.active_item_paths(key, is_2019),
                 v.last_label.source.english()))
         for f, cell in zip(item.fields, al.cells):
             path = (f"extra_2019.active.{key}.{f.key}" if is_2019 else schema.active_path(key, f.key))
@@ -60,7 +61,7 @@ def read_active(items: list[Item], report: Report, fmt: str) -> bool:
             if f.key == "amount_wan_yuan" and value.unit == "元" and value.value is not None:
                 value.value, value.how = round(value.value / 10000, 6), "单元格写明“元”，按元换算为万元"
             report.cells[path] = value
-        _extra_cells(al.extra, al.cells, v.last_label, key, report)
+        _extra_cells(al.extra, al.cells, v.last_label, schema.active_item_paths(key, is_2019), report)
     if is_2019:
         for item in schema.ACTIVE_ITEMS_2019:
             for f in item.fields:
@@ -89,7 +90,7 @@ def _first_field_columns(headers) -> dict[int, int]:
     return out
 
 
-def _extra_cells(extra, cells, label, key, report: Report) -> None:
+def _extra_cells(extra, cells, label, paths: list[str], report: Report) -> None:
     if not extra:
         return
     first = next((c for c in cells if c is not None), None)
@@ -99,7 +100,7 @@ def _extra_cells(extra, cells, label, key, report: Report) -> None:
     report.notes.append(Finding(
         "IN-03", "warning", "input",
         f"表二“{label.text}”行多出 {len(extra)} 个不同的数字（{'、'.join(c.text for c in extra)}），只采用第一个",
-        [f"active.{key}"], label.source.english()))
+        paths, label.source.english()))
 
 
 def _check_header_labels(v, report: Report) -> None:

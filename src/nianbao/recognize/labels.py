@@ -63,7 +63,7 @@ def similarity(a: str, b: str) -> float:
     return score
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _match(vocab: Vocabulary, folded: str) -> Match | None:
     if not folded:
         return None

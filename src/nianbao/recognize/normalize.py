@@ -1,5 +1,8 @@
 """Text folding for matching only — the raw text is always kept for provenance.
 
+The caches are bounded (8192 entries): labels repeat across reports and stay cached, while the
+prose of a corpus does not repeat, and unbounded caches would grow with every file of a batch.
+
 Folding makes printed variants compare equal: full-width → half-width (NFKC), traditional →
 simplified (OpenCC), whitespace and punctuation removed, leading numbering (“三、”“（一）”“1.”) cut.
 """
@@ -35,12 +38,12 @@ _NUMBERING = re.compile(
 _HAS_CJK_TRAD = re.compile(r"[\u4e00-\u9fff]")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def simplify(text: str) -> str:
     """NFKC + traditional→simplified; keeps punctuation and spacing."""
     t = nfkc(text)
@@ -49,13 +52,19 @@ def simplify(text: str) -> str:
     return t
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Comparable form: simplified, no spaces or punctuation."""
-    return _NON_WORD.sub("", simplify(text))
+    return fold_once(text)
 
 
-@lru_cache(maxsize=65536)
+def fold_once(text: str) -> str:
+    """`fold` without the cache, for one-off texts (a whole report's labels at once)."""
+    t = unicodedata.normalize("NFKC", text)
+    return _NON_WORD.sub("", _t2s(t) if _HAS_CJK_TRAD.search(t) else t)
+
+
+@lru_cache(maxsize=8192)
 def strip_numbering(text: str) -> str:
     """Cut leading numbering, repeatedly: “三、（一）予以公开” → “予以公开”."""
     t = simplify(text).strip()
@@ -67,7 +76,7 @@ def strip_numbering(text: str) -> str:
     return t
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def fold_label(text: str) -> str:
     """Comparable form of a label: numbering cut, then folded."""
     return fold(strip_numbering(text))

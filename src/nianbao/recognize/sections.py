@@ -31,7 +31,7 @@ _CN = "一二三四五六"
 MIN_SCORE = 62.0
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _number(text: str) -> int | None:
     m = _LEADING_NO.match(simplify(text))
     if not m:
@@ -40,7 +40,7 @@ def _number(text: str) -> int | None:
     return int(g) if g.isdigit() else _CN.index(g) + 1
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _score(text: str, key: str, no: int) -> float:
     f = fold_label(text)
     best = max(similarity(f, s) for s in _SYN_FOLDED[key])

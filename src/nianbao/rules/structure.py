@@ -88,7 +88,7 @@ def fmt_03(report: Report, ctx: Context):
     for e in report.extra:
         if e.startswith("applications.row.subtotal_"):
             group = e.split("subtotal_")[1]
-            label = next(lbl for k, _, lbl in schema.OUTCOME_GROUPS_2021 if k == group)
+            label = next((lbl for k, _, lbl in schema.OUTCOME_GROUPS_2021 if k == group), group)
             yield Finding("FMT-03", "notice", "structure", f"表三自行添加了“{label}”小计行，官方格式没有此行", [e], "")
         elif e == "applications.column.legal_subtotal":
             yield Finding("FMT-03", "notice", "structure", "表三自行添加了“法人或其他组织”小计列，官方格式没有此列", [e], "")
@@ -117,11 +117,13 @@ def fmt_05(report: Report, ctx: Context):
     if f:
         yield f
         return
-    items = schema.ACTIVE_2019_BY_KEY if report.active_is_2019 else schema.ACTIVE_BY_KEY
+    is_2019 = report.active_is_2019
+    items = schema.ACTIVE_2019_BY_KEY if is_2019 else schema.ACTIVE_BY_KEY
     for m in report.missing:
         if m.startswith("active.") or m.startswith("extra_2019.active."):
             key = m.rsplit(".", 1)[1]
-            yield Finding("FMT-05", "error", "structure", f"表二缺少“{items[key].label}”行（{items[key].group}）", [m], "")
+            yield Finding("FMT-05", "error", "structure", f"表二缺少“{items[key].label}”行（{items[key].group}）",
+                          schema.active_item_paths(key, is_2019), "")
 
 
 @rule("FMT-06", "栏目名称与官方格式不一致", severity="notice", category="structure", basis="F",
