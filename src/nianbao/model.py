@@ -145,29 +145,35 @@ class Report:
         out: dict[str, Any] = {
             "format": self.format, "unit": self.unit, "year": self.year, "report_date": self.report_date,
         }
-        for p in schema.paths_2021():
-            table, a, b = p.split(".")
-            out.setdefault(table, {}).setdefault(a, {})[b] = _jsonable(self.cells[p].value)
+        cells = self.cells
+        for table, rows in _LAYOUT_2021:
+            out[table] = {a: {b: cells[p].value for b, p in fields} for a, fields in rows}
         if self.is_2019:
             extra: dict[str, Any] = {}
             for p in schema.paths_2019_extra():
                 _, table, a, b = p.split(".")
                 v = self.cells.get(p)
-                extra.setdefault(table, {}).setdefault(a, {})[b] = _jsonable(v.value if v else None)
+                extra.setdefault(table, {}).setdefault(a, {})[b] = v.value if v else None
             out["extra_2019"] = extra
         return out
 
     def flat(self) -> dict[str, Any]:
         """One value per cell path, for tables of many reports (extract)."""
-        out = {p: _jsonable(self.cells[p].value) for p in schema.paths_2021()}
+        out = {p: self.cells[p].value for p in schema.paths_2021()}
         if self.is_2019:
             for p in schema.paths_2019_extra():
                 v = self.cells.get(p)
-                out[p] = _jsonable(v.value if v else None)
+                out[p] = v.value if v else None
         return out
 
 
-def _jsonable(v: int | float | None) -> int | float | None:
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return v  # keep 0.0 for decimals as printed (the fee cell)
-    return v
+def _layout() -> tuple:
+    """paths_2021 grouped as the contract nests them: ((table, ((row, ((field, path), …)), …)), …)."""
+    nested: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for p in schema.paths_2021():
+        table, a, b = p.split(".")
+        nested.setdefault(table, {}).setdefault(a, []).append((b, p))
+    return tuple((t, tuple((a, tuple(f)) for a, f in rows.items())) for t, rows in nested.items())
+
+
+_LAYOUT_2021 = _layout()

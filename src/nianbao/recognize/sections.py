@@ -52,9 +52,20 @@ def _score(text: str, key: str, no: int) -> float:
     return best
 
 
+_TITLE_WORDS = ("情况", "事项", "问题", "总体", "概述")
+
+
+def _looks_like_heading(p: Paragraph) -> bool:
+    """Short, not a sentence, and numbered, a markdown heading or worded like a section title."""
+    t = p.text.strip()
+    if not t or len(t) > 40 or t.endswith(("。", "；", ";")):
+        return False
+    return p.heading > 0 or _number(t) is not None or any(w in t for w in _TITLE_WORDS)
+
+
 def find_sections(paragraphs: list[tuple[int, Paragraph]], item_count: int) -> dict[str, tuple[int, Paragraph]]:
     """Map section key -> (item index, heading paragraph) for the headings found."""
-    cands = [(i, p) for i, p in paragraphs if len(p.text.strip()) <= 40 and p.text.strip()]
+    cands = [(i, p) for i, p in paragraphs if _looks_like_heading(p)]
     keys = [s.key for s in schema.SECTIONS]
     scores = [[_score(p.text, k, n + 1) for n, k in enumerate(keys)] for _, p in cands]
     # dp over candidates: best[c][s] = (total, prev) with candidate c assigned to section s
