@@ -399,16 +399,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"statuses at N={runs[-1]['n']}: {statuses}")
 
         # ---------------------------------------------------------------- verdict
-        best_ip = max(r["in_process"]["reports_per_s"] for r in runs)
+        # Sizes ≥ 1000 only, as for the CLI: at 100 files the first file's lazy imports dominate.
+        big = [r for r in runs if r["n"] >= 1000] or runs
+        best_ip = max(r["in_process"]["reports_per_s"] for r in big)
         cli_rps = [r["cli"]["reports_per_s"] for r in runs if "cli" in r and r["n"] >= 1000]
         peak = max(max(r["in_process"]["peak_rss_mb"], r.get("cli", {}).get("peak_rss_mb", 0)) for r in runs)
-        first, last = runs[0]["in_process"]["reports_per_s_warm"], runs[-1]["in_process"]["reports_per_s_warm"]
-        growth_ratio = last / first if len(runs) > 1 else None
+        first, last = big[0]["in_process"]["reports_per_s_warm"], big[-1]["in_process"]["reports_per_s_warm"]
+        growth_ratio = last / first if len(big) > 1 else None
         # Memory that stays behind per file (caches, leaks): should be ~0 for a streaming batch.
         mem_slope = ((runs[-1]["in_process"]["peak_rss_mb"] - runs[0]["in_process"]["peak_rss_mb"])
                      / (runs[-1]["n"] - runs[0]["n"]) * 1000) if len(runs) > 1 else None
         verdict = {
-            "throughput_in_process_ok": min(r["in_process"]["reports_per_s"] for r in runs) >= TARGET_RPS,
+            "throughput_in_process_ok": min(r["in_process"]["reports_per_s"] for r in big) >= TARGET_RPS,
             "throughput_cli_ok": (min(cli_rps) >= TARGET_RPS) if cli_rps else None,
             "peak_memory_ok": peak < TARGET_PEAK_MB,
             "growth_ratio_largest_vs_smallest": growth_ratio,
