@@ -476,3 +476,34 @@ def test_api_load_bad_file_raises_read_error(tmp_path):
     assert _CJK.search(str(exc.value))
     with pytest.raises(pkg.ReadError):
         pkg.load(tmp_path / "missing.txt")
+
+
+def test_check_config_sets_local_deadline(tmp_path):
+    """A local deadline from --config turns the township notice into a warning naming the basis."""
+    s3 = seed("003")  # a township report dated 2025-02-07
+    default = json_lines(nianbao("check", "--format", "json", s3).stdout)[0]
+    assert [f["severity"] for f in default["findings"] if f["rule"] == "PUB-01"] == ["notice"]
+    cfg = tmp_path / "nianbao.toml"
+    cfg.write_text('[deadlines]\ntownship = "03-31"\n\n[[deadlines.region]]\nmatch = "河曲县"\ndate = "01-20"\n',
+                   encoding="utf-8")
+    got = json_lines(nianbao("check", "--format", "json", "--config", cfg, s3).stdout)[0]
+    pub = [f for f in got["findings"] if f["rule"] == "PUB-01"]
+    assert [f["severity"] for f in pub] == ["warning"] and "1月20日" in pub[0]["message"]
+
+
+def test_check_bad_config_is_a_usage_error(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[deadlines]\ntownship = "January"\n', encoding="utf-8")
+    proc = nianbao("check", "--config", cfg, seed("001"))
+    assert proc.returncode == 2 and "MM-DD" in proc.stderr
+
+
+def test_check_progress_bar_forced_does_not_disturb_json():
+    """--progress draws on stderr only; stdout stays one JSON object per file."""
+    proc = nianbao("check", "--format", "json", "--progress", SEEDS_DIR)
+    assert len(json_lines(proc.stdout)) == len(SEEDS)
+
+
+def test_check_no_notices_hides_notices():
+    out = nianbao("check", "--no-notices", seed("003")).stdout
+    assert "T3-03" in out and "PUB-02" not in out

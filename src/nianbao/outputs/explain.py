@@ -41,7 +41,8 @@ def explain_dict(report: Report) -> dict:
         "year": report.year, "report_date": report.report_date,
         "title": report.title, "title_location": report.title_source.english() if report.title_source else "",
         "date_location": report.date_source.english() if report.date_source else "",
-        "sections": {k: {"heading": s.heading, "location": s.source.english() if s.source else ""}
+        "sections": {k: {"heading": s.heading, "location": s.source.english() if s.source else "",
+                         "misplaced": s.misplaced, "text": s.text}
                      for k, s in report.sections.items()},
         "tables": {k: (v.english() if v else None) for k, v in report.tables_found.items()},
         "missing": report.missing, "extra": report.extra,
