@@ -196,6 +196,19 @@ def read_meta(items: list[Item], report: Report) -> None:
                                         f"标题中未找到报告年度，按正文中最常出现的年份推定为 {report.year} 年", [], ""))
 
 
+def _drop_signature(report: Report) -> None:
+    """The unit and date printed at the end belong to the report, not to the last section's text."""
+    last = max((s for s in report.sections.values() if s.order is not None), key=lambda s: s.order, default=None)
+    if last is None:
+        return
+    paras = list(last.paragraphs)
+    while paras and (org_name(paras[-1][1]) or (parse_date(paras[-1][1]) and len(clean(paras[-1][1])) <= 30)):
+        paras.pop()
+    if len(paras) != len(last.paragraphs):
+        last.paragraphs = paras
+        last.text = "\n".join(t for _, t in paras)
+
+
 def recognize(doc: Document) -> Report:
     items = flatten(doc)
     report = Report(path=doc.path)
@@ -206,6 +219,7 @@ def recognize(doc: Document) -> Report:
     for key, (idx, para) in find_misplaced(paragraphs, found).items():
         report.sections[key] = SectionText(key, para.text, "", para.source, None, misplaced=True)
     read_meta(items, report)
+    _drop_signature(report)
     fmt, how = detect_format(items, report.year)
     report.format, report.format_how = fmt, how
     regions = locate(items, found)
