@@ -21,23 +21,9 @@ class Source(NamedTuple):
     col: int | None = None
     confidence: float | None = None  # set by OCR readers
 
-    def describe(self) -> str:
-        """Chinese location text: “第52行” or “第4页 表2 第7行第3列”."""
-        parts = []
-        if self.page is not None:
-            parts.append(f"第{self.page}页")
-        if self.line is not None:
-            parts.append(f"第{self.line}行")
-        if self.table is not None:
-            parts.append(f"表{self.table}")
-        if self.row is not None and self.line is None:
-            parts.append(f"第{self.row}行")
-        if self.col is not None:
-            parts.append(f"第{self.col}列")
-        return " ".join(parts) or "未知位置"
-
     def english(self) -> str:
-        """The `location` string of the JSON contract: “line 52”, “page 4, table 2, row 7, col 3”."""
+        """The `location` string of the JSON contract: “line 52”, “page 4, table 2, row 7, col 3”
+        (outputs.human.location_zh renders it in Chinese)."""
         parts = []
         if self.page is not None:
             parts.append(f"page {self.page}")

@@ -29,10 +29,6 @@ class Value:
     unit: str | None = None
     how: str | None = None  # what reading it involved: “千位分隔符”, “按列位置推定”…
 
-    @property
-    def is_null(self) -> bool:
-        return self.value is None
-
 
 @dataclass(slots=True)
 class Finding:

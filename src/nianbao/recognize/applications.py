@@ -8,13 +8,12 @@ table's own equations say it belongs, else at the end (merged-cell conversion tr
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 
 from .. import schema
 from ..document import Cell, Row
-from ..model import (Finding, PrintedLabel, Report, Value)
+from ..model import Finding, PrintedLabel, Report, Value
 from . import labels as L
 from .normalize import fold
 from .rows import Item, RowView, UsualOffsets, align, cell_value, row_view
@@ -32,19 +31,6 @@ class DataRow:
     score: float
 
 
-@dataclass(slots=True)
-class TableRead:
-    columns: list[str] = field(default_factory=list)
-    header_found: bool = False
-    rows: list[DataRow] = field(default_factory=list)
-
-
-def find_columns(views: list[RowView], report: Report) -> tuple[list[str], bool]:
-    """Columns named by the header rows, in official order (plus an added 小计 column)."""
-    cols, found, _ = _header(views, report)
-    return cols, found
-
-
 def header_first_columns(views: list[RowView]) -> dict[int, int]:
     """Row width → cell index of the 自然人 header cell: in a grid, a data row as wide as a header
     row has its values where the header has its column labels."""
@@ -57,7 +43,9 @@ def header_first_columns(views: list[RowView]) -> dict[int, int]:
     return out
 
 
-def _header(views: list[RowView], report: Report) -> tuple[list[str], bool, None]:
+def find_columns(views: list[RowView], report: Report) -> tuple[list[str], bool]:
+    """Columns named by the header rows, in official order (plus an added 小计 column), and whether
+    a header was found at all (without one, the official seven are assumed)."""
     present: set[str] = set()
     subtotal_after: str | None = None
     found = False
@@ -81,12 +69,12 @@ def _header(views: list[RowView], report: Report) -> tuple[list[str], bool, None
                         report.labels.append(PrintedLabel(f"applications.column.{m.target.key}", c.text,
                                                           m.target.label, c.source, m.score))
     if not found:
-        return list(OFFICIAL_ORDER), False, None
+        return list(OFFICIAL_ORDER), False
     cols = [k for k in OFFICIAL_ORDER if k in present]
     if subtotal_after is not None or any("小计" in c.text for v in views for c in v.labels if v.n_numbers == 0):
         at = cols.index("total") if "total" in cols else len(cols)
         cols.insert(at, "legal_subtotal")
-    return cols, True, None
+    return cols, True
 
 
 def _header_views(items: list[Item]) -> list[RowView]:
@@ -175,8 +163,9 @@ def _add(rows: list[DataRow], seen: set[str], v: RowView, label: Cell, report: R
         return
     seen.add(key)
     rows.append(DataRow(key, kind, v, label, m.score))
-    if kind == "row" and L.differs(m, label.text) and L.differs(L.Match(L.Target("row", key, schema.APP_ROW_BY_KEY[key].label), m.score, False), label.text):
-        official = schema.APP_ROW_BY_KEY[key].label
+    official = schema.APP_ROW_BY_KEY[key].label if kind == "row" else None
+    # Matched through a short alias (部分公开) or cut by a wrap: not a wording difference.
+    if official and L.differs(m, label.text) and not L.is_fragment(label.text, official):
         report.labels.append(PrintedLabel(f"applications.row.{key}", label.text, official, label.source, m.score))
 
 
@@ -185,7 +174,7 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     if not rows_items:
         return False
     header_views = _header_views(items)
-    columns, header = find_columns(header_views, report)
+    columns, _ = find_columns(header_views, report)
     data = match_rows(items, report)
     if not any(d.kind == "row" for d in data):
         return False
@@ -232,8 +221,8 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
     for target, printed in short_rows:
         _place_short_row(target, printed, columns, placed, report)
 
-    _store(report, placed, columns, is_2019)
-    _missing(report, placed, columns, header, is_2019)
+    _store(report, placed, columns)
+    _missing(report, placed, columns, is_2019)
     return True
 
 
@@ -315,7 +304,7 @@ class _EquationContext:
         return score
 
 
-def _store(report: Report, placed: dict[str, list[Value]], columns: list[str], is_2019: bool) -> None:
+def _store(report: Report, placed: dict[str, list[Value]], columns: list[str]) -> None:
     for row, values in placed.items():
         for col, v in zip(columns, values):
             if row.startswith("subtotal_") or col == "legal_subtotal":
@@ -332,7 +321,7 @@ def _store(report: Report, placed: dict[str, list[Value]], columns: list[str], i
         report.extra.append("applications.column.legal_subtotal")
 
 
-def _missing(report: Report, placed: dict[str, list[Value]], columns: list[str], header: bool, is_2019: bool) -> None:
+def _missing(report: Report, placed: dict[str, list[Value]], columns: list[str], is_2019: bool) -> None:
     expected_rows = [r.key for r in (schema.APP_ROWS_2019 if is_2019 else schema.APP_ROWS)]
     for r in expected_rows:
         if r not in placed:
@@ -343,7 +332,3 @@ def _missing(report: Report, placed: dict[str, list[Value]], columns: list[str],
     if is_2019:
         for c in OFFICIAL_ORDER:
             report.cells.setdefault(f"extra_2019.applications.other_processing.{c}", Value())
-
-
-def column_counts(data: list[DataRow]) -> Counter:
-    return Counter(d.view.n_numbers for d in data)

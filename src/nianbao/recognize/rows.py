@@ -28,12 +28,6 @@ class Item:
             self._view = row_view(self.row)
         return self._view
 
-    @property
-    def text(self) -> str:
-        if self.para is not None:
-            return self.para.text
-        return " ".join(c.text for c in self.row.cells if c.text)
-
 
 @dataclass(slots=True)
 class RowView:

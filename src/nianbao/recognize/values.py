@@ -79,8 +79,3 @@ def parse_cell(raw: str) -> Parsed:
     if cn is not None:
         return Parsed(NUMBER, cn, unit, "中文数字")
     return Parsed(TEXT)
-
-
-def is_value(raw: str) -> bool:
-    """A cell that belongs to the value part of a row: number, null mark or blank."""
-    return parse_cell(raw).kind != TEXT
