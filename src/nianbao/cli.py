@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from . import __version__
-from .batch import FAILED, CheckResult, check_file, expand_paths
+from .batch import FAILED, check_file, expand_paths
 from .config import Config
 from .errors import ReadError, UsageError
 
@@ -145,22 +145,17 @@ def check(
             n_failed += r.status == FAILED
             n_errors += r.count("error") > 0
         raise typer.Exit(_exit_code(n_failed, n_errors))
-    from .outputs.human import render_one, render_summary
+    from .outputs.human import SummaryRow, render_one, render_summary
     console = _out()
     single = len(files) == 1
     show_tables = tables if tables is not None else single
-    summary: list[CheckResult] = []
+    summary: list[SummaryRow] = []
     for r in _run(files, cfg, progress):
         render_one(console, r, tables=show_tables, min_severity="notice" if notices else "warning")
         n_failed += r.status == FAILED
         n_errors += r.count("error") > 0
         if not single:
-            # Keep only what the summary needs, so thousands of files stay light.
-            r.findings = [f for f in r.findings if f.severity != "notice"] + [f for f in r.findings if f.severity == "notice"]
-            summary.append(r)
-            if r.report is not None:
-                r.report.cells = {}
-                r.report.sections = {}
+            summary.append(SummaryRow.of(r))  # only what the table needs: thousands of files stay light
     if not single:
         render_summary(console, summary)
     raise typer.Exit(_exit_code(n_failed, n_errors))

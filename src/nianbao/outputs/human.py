@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -204,20 +205,35 @@ def render_one(console: Console, result: CheckResult, tables: bool = True, min_s
     console.print()
 
 
-def render_summary(console: Console, results: list[CheckResult]) -> None:
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    file: str
+    unit: str
+    year: int | None
+    status: str
+    errors: int
+    warnings: int
+    notices: int
+
+    @classmethod
+    def of(cls, r: CheckResult) -> "SummaryRow":
+        rep = r.report
+        return cls(r.file, (rep.unit if rep else "") or "", rep.year if rep else None, r.status,
+                   r.count("error"), r.count("warning"), r.count("notice"))
+
+
+def render_summary(console: Console, results: list[SummaryRow]) -> None:
     t = Table(title=f"汇总：共 {len(results)} 个文件", title_justify="left", header_style="bold")
     for col, just in (("文件", "left"), ("单位", "left"), ("年度", "right"), ("状态", "left"), ("错误", "right"),
                       ("警告", "right"), ("提示", "right")):
         t.add_column(col, justify=just)
     for r in results:
-        rep = r.report
         status = Text(STATUS_NAME[r.status], style="red" if r.status == FAILED else ("yellow" if r.status == "partial" else ""))
-        t.add_row(r.file, (rep.unit if rep else "") or "", str(rep.year) if rep and rep.year else "", status,
-                  Text(str(r.count("error")), style="bold red" if r.count("error") else ""),
-                  str(r.count("warning")), str(r.count("notice")))
+        t.add_row(r.file, r.unit, str(r.year or ""), status, Text(str(r.errors), style="bold red" if r.errors else ""),
+                  str(r.warnings), str(r.notices))
     console.print(t)
-    n_err = sum(1 for r in results if r.count("error"))
+    n_err = sum(1 for r in results if r.errors)
     n_fail = sum(1 for r in results if r.status == FAILED)
-    n_clean = sum(1 for r in results if r.status != FAILED and not r.count("error"))
+    n_clean = sum(1 for r in results if r.status != FAILED and not r.errors)
     console.print(Text(f"{n_clean} 个文件未发现错误，{n_err} 个文件有错误，{n_fail} 个文件无法读取。",
                        style="bold red" if n_err or n_fail else "bold green"))
