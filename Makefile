@@ -10,7 +10,7 @@ APT_PACKAGES ?= python3-venv
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	@$(PYTHON) -m venv --help >/dev/null 2>&1 || ./scripts/ensure-apt.sh $(APT_PACKAGES)
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || ./scripts/ensure-apt.sh $(APT_PACKAGES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

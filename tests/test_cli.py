@@ -433,6 +433,9 @@ def test_usage_errors_exit_2(args):
     """Usage errors exit 2 (not 0 or 1, which mean “checked”), without a traceback."""
     proc = nianbao(*args)
     assert proc.returncode == 2, (args, proc.returncode, proc.stdout, proc.stderr)
+    if args:  # the error says what is wrong, in Chinese (bare `nianbao` shows the help instead)
+        assert "用法错误" in proc.stderr or "错误" in proc.stderr, proc.stderr
+        assert not re.search(r"Missing|No such|Invalid value", proc.stderr), proc.stderr
 
 
 def test_extract_bad_output_suffix(tmp_path):

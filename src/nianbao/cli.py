@@ -227,8 +227,50 @@ def version() -> None:
     typer.echo(f"nianbao {__version__}")
 
 
+# Click's usage errors, in Chinese. Unknown messages pass through unchanged.
+_USAGE_ZH = (
+    (r"Missing argument '(.+?)'\.?", r"缺少参数“\1”"),
+    (r"No such option: (\S+)", r"没有这个选项：\1"),
+    (r"No such command '(.+?)'\.?(?: Did you mean '(.+?)'\?)?", r"没有“\1”这个命令"),
+    (r"Invalid value for '([^']+)'(?: / '[^']+')?: .*?'([^']+)' is not one of (.+?)\.?$", r"选项 \1 的值“\2”无效，可选：\3"),
+    (r"Missing option '([^']+)'(?: / '[^']+')?\.?", r"缺少选项 \1"),
+    (r"Option '(.+?)' requires an argument\.", r"选项 \1 需要一个值"),
+    (r"Got unexpected extra arguments? \((.+?)\)", r"多余的参数：\1"),
+)
+
+
+def _usage_zh(message: str) -> str:
+    import re
+    for pattern, zh in _USAGE_ZH:
+        m = re.search(pattern, message, flags=re.S)
+        if m:
+            return m.expand(zh)
+    return message
+
+
+def _click_errors():
+    """Click's UsageError (vendored inside typer since 0.2x, the click package before) and Abort."""
+    try:
+        from typer._click.exceptions import UsageError
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import UsageError
+    return UsageError, typer.Abort
+
+
 def main() -> None:
-    app()
+    usage_error, abort = _click_errors()
+    try:
+        rc = app(standalone_mode=False)
+    except usage_error as exc:
+        if not exc.format_message().strip():  # bare `nianbao`: the help was shown, that says it all
+            raise SystemExit(EXIT_UNREADABLE) from None
+        cmd = exc.ctx.command_path if getattr(exc, "ctx", None) else "nianbao"
+        _err().print(f"[bold red]用法错误：[/]{_usage_zh(exc.format_message())}\n（查看帮助：{cmd} --help）")
+        raise SystemExit(EXIT_UNREADABLE) from None
+    except (abort, KeyboardInterrupt):
+        _err().print("已中断。")
+        raise SystemExit(130) from None
+    raise SystemExit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":
