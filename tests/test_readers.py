@@ -70,3 +70,11 @@ def test_gbk_seed_reads_like_utf8(tmp_path):
     p = tmp_path / "gbk.txt"
     p.write_bytes(src.read_text(encoding="utf-8").encode("gb18030"))
     assert nianbao.load(p).to_dict() == nianbao.load(src).to_dict()
+
+
+def test_markdown_emphasis_is_not_text():
+    lines = ["**一、总体情况**", "| **（七）总计** | __3__ | 3 |", "|---|---|---|", "正文\\*号"]
+    doc = parse_lines("x.md", lines, markdown=True)
+    assert doc.blocks[0].text == "一、总体情况"
+    assert doc.tables[0].rows[0].texts == ["（七）总计", "3", "3"]
+    assert doc.blocks[-1].text == "正文*号"

@@ -25,6 +25,12 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _VALUE_TOKEN = re.compile(
     r"^(?:[-+－]?[0-9０-９][0-9０-９,，.．]*(?:%|％|件|个|条|项|次|份|人|家|万元|元)?|/|／|—+|－+|-+|无)$")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+
+
+def _md_inline(text: str) -> str:
+    """Markdown's inline syntax is not part of the printed text: **加粗** → 加粗, \\* → *."""
+    return _MD_ESCAPE.sub(r"\1", _MD_EMPHASIS.sub(r"\2", text))
 
 
 def read_text(path: str, data: bytes | None = None) -> Document:
@@ -101,8 +107,7 @@ def parse_lines(path: str, lines: list[str], encoding: str | None = None, markdo
         m = _HEADING.match(line)
         if m and (markdown or True):
             level, stripped = len(m.group(1)), m.group(2)
-        stripped = _MD_ESCAPE.sub(r"\1", stripped)
-        blocks.append(Paragraph(stripped, Source(line=i + 1), heading=level))
+        blocks.append(Paragraph(_md_inline(stripped), Source(line=i + 1), heading=level))
         i += 1
     return doc
 
@@ -187,6 +192,6 @@ def _pipe_row(line: str, lineno: int) -> Row:
     if s.endswith("|") and not s.endswith("\\|"):
         s = s[:-1]
     parts = re.split(r"(?<!\\)\|", s)
-    cells = [Cell(_MD_ESCAPE.sub(r"\1", p.strip()).replace("<br>", "").replace("&nbsp;", ""),
+    cells = [Cell(_md_inline(p.strip()).replace("<br>", "").replace("&nbsp;", ""),
                   Source(line=lineno, col=c + 1)) for c, p in enumerate(parts)]
     return Row(cells, Source(line=lineno))

@@ -241,6 +241,8 @@ def recognize(doc: Document) -> Report:
         for p in schema.paths_2019_extra():
             report.cells.setdefault(p, Value())
     n_tables = sum(1 for k in schema.TABLE_SECTIONS if ok.get(k))
+    if n_tables == 0:
+        report.format, report.format_how = schema.FORMAT_UNKNOWN, "没有找到统计表，无法判断格式"
     if n_tables == 3:
         report.status = "ok"
     elif n_tables or found or report.title:
