@@ -14,6 +14,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Bytecode once, up front: where PYTHONDONTWRITEBYTECODE is set, every start would recompile.
+	@$(BIN)/python -m compileall -q src/nianbao >/dev/null
 	@touch $@
 
 # The main job: check the example reports and show the result (exit 1 = findings, which is the point).

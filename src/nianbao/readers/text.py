@@ -24,12 +24,15 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 # optional unit) or an explicit "not applicable" mark.
 _VALUE_TOKEN = re.compile(
     r"^(?:[-+－]?[0-9０-９][0-9０-９,，.．]*(?:%|％|件|个|条|项|次|份|人|家|万元|元)?|/|／|—+|－+|-+|无)$")
+_VALUE_END = set("0123456789０１２３４５６７８９/／—－-无%％件个条项次份人家元")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 
 
 def _md_inline(text: str) -> str:
     """Markdown's inline syntax is not part of the printed text: **加粗** → 加粗, \\* → *."""
+    if "*" not in text and "_" not in text and "\\" not in text:
+        return text  # the common case, and this runs on every cell
     return _MD_ESCAPE.sub(r"\1", _MD_EMPHASIS.sub(r"\2", text))
 
 
@@ -58,6 +61,8 @@ def _is_pipe_row(line: str) -> bool:
 
 def _spaced_cells(line: str, lineno: int) -> list[Cell] | None:
     """Split “标签 1 0 0 …” (or a line of bare numbers) into cells; None if it is prose."""
+    if not line or line[-1] not in _VALUE_END:
+        return None  # most lines are prose: decided by their last character
     tokens = line.split()
     if not tokens:
         return None
