@@ -39,8 +39,11 @@ class Source(NamedTuple):
 
 
 class Cell(NamedTuple):
+    """One grid position. Structured readers (HTML, DOCX, XLSX) repeat a merged cell's text in every
+    position it covers and set `spanned` on all but the first: a merged value is one value."""
     text: str
     source: Source
+    spanned: bool = False
 
 
 @dataclass(slots=True)

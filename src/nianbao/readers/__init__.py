@@ -60,9 +60,37 @@ def read(path: str | os.PathLike) -> Document:
     return reader(path, data)
 
 
+def _lazy(module: str, function: str) -> ReaderFn:
+    """A reader whose module (and its format library) is imported on first use only."""
+    def reader(path: str, data: bytes) -> Document:
+        import importlib
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)(path, data)
+    reader.__name__ = f"{module}.{function}"
+    return reader
+
+
+def _is_html(head: bytes) -> bool:
+    """An HTML page whatever its suffix (websites save .doc and .txt files that are HTML)."""
+    h = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    while h.startswith(b"<!--") and b"-->" in h:  # leading comments
+        h = h[h.index(b"-->") + 3:].lstrip()
+    if h.startswith((b"<!doctype html", b"<html", b"<table")):
+        return True
+    return h.startswith((b"<?xml", b"<meta", b"<head", b"<title", b"<body")) and (b"<html" in h or b"<body" in h
+                                                                                 or b"<table" in h)
+
+
+def _zip_member(head: bytes, marker: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04") and marker in head
+
+
 def _register_builtin() -> None:
     from .text import read_text
     register((".txt", ".md", ".markdown", ".text"), read_text)
+    # A .doc or .txt that is really an HTML page (websites save them so) is read as HTML.
+    register((".html", ".htm", ".shtml", ".xhtml"), _lazy("html", "read_html"), sniff=_is_html)
+    register((".docx",), _lazy("docx", "read_docx"), sniff=lambda h: _zip_member(h, b"word/"))
+    register((".xlsx",), _lazy("xlsx", "read_xlsx"), sniff=lambda h: _zip_member(h, b"xl/"))
 
 
 _register_builtin()

@@ -124,7 +124,7 @@ def match_rows(items: list[Item], report: Report) -> list[DataRow]:
         label = v.last_label
         if label is None:
             if prev is not None and prev[1] is not None and v.n_filled:
-                merged = RowView(it.row, prev[1].labels, v.values, v.parsed, v.n_numbers, v.start)
+                merged = RowView(it.row, prev[1].labels, v.values, v.parsed, v.n_numbers, v.start, positions=v.positions)
                 _add(rows, seen, merged, prev[0], report)
                 prev = None
             continue

@@ -38,6 +38,17 @@ class RowView:
     n_numbers: int
     start: int = 0                # index in row.cells of the first value cell
     _last: object = False         # cache of last_label (False: not computed yet)
+    positions: list[int] | None = None  # grid column of each value cell (None: start, start+1, …)
+
+    def pos(self, i: int) -> int:
+        """The grid column of value cell i (a merged value covers several columns but is one cell)."""
+        return self.start + i if self.positions is None else self.positions[i]
+
+    def rel(self, column: int) -> int | None:
+        """The index among the value cells of the one at grid column `column` (or of the first after it)."""
+        if self.positions is None:
+            return column - self.start if column >= self.start else None
+        return next((i for i, p in enumerate(self.positions) if p >= column), None)
 
     @property
     def n_filled(self) -> int:
@@ -67,9 +78,16 @@ def row_view(row: Row) -> RowView:
             last = i
             if not is_note(c.text):
                 labels.append(c)
-    values = list(cells[last + 1:])
+    values = cells[last + 1:]
+    positions = None
+    if any(c.spanned for c in values):  # the rest of a merged value cell is not another value
+        positions = [i for i in range(last + 1, len(cells)) if not cells[i].spanned]
+        values = [cells[i] for i in positions]
+    else:
+        values = list(values)
     parsed = [parse_cell(c.text) for c in values]
-    return RowView(row, labels, values, parsed, sum(1 for p in parsed if p.kind == NUMBER), last + 1)
+    return RowView(row, labels, values, parsed, sum(1 for p in parsed if p.kind == NUMBER), last + 1,
+                   positions=positions)
 
 
 @dataclass(slots=True)
@@ -100,10 +118,8 @@ def _align(view: RowView, ncols: int, usual) -> Alignment:
         if sum(1 for o in offsets if _key(filled, o, ncols, len(vals)) == top) > 1:
             preferred = usual(view)  # only a tie needs the table's habit
             if preferred is not None:
-                preferred -= view.start
-                if preferred < 0:
-                    preferred = None
-                elif preferred < len(vals):
+                preferred = view.rel(preferred)
+                if preferred is not None and preferred < len(vals):
                     offsets.add(preferred)
     for o in sorted(offsets):
         key = (*_key(filled, o, ncols, len(vals)), -abs(o - preferred) if preferred is not None else 0, -o)
@@ -140,7 +156,7 @@ class UsualOffsets:
         full: dict[object, Counter] = {}
         extent: dict[object, tuple[int, int]] = {}  # layout → (leftmost, rightmost) printed cell
         for v in views:
-            filled = [v.start + i for i, p in enumerate(v.parsed) if p.kind != BLANK]
+            filled = [v.pos(i) for i, p in enumerate(v.parsed) if p.kind != BLANK]
             if not filled:
                 continue
             for key in ((v.start, len(v.row.cells)), v.start, None):
