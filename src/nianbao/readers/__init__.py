@@ -50,6 +50,9 @@ def read(path: str | os.PathLike) -> Document:
     if not data.strip():
         raise ReadError("文件为空", path)
     head = data[:4096]
+    kind = _zip_kind(data) if head.startswith(b"PK\x03\x04") else None
+    if kind is not None:  # a Word or Excel file whatever its suffix, told by what the zip holds
+        return _BY_SUFFIX[kind](path, data)
     for sniff, reader in _SNIFFERS:
         if sniff(head):
             return reader(path, data)
@@ -80,8 +83,20 @@ def _is_html(head: bytes) -> bool:
                                                                                  or b"<table" in h)
 
 
-def _zip_member(head: bytes, marker: bytes) -> bool:
-    return head.startswith(b"PK\x03\x04") and marker in head
+def _zip_kind(data: bytes) -> str | None:
+    """".docx" or ".xlsx" when the zip holds a Word document or a workbook (its central directory is
+    read, not its content); None otherwise, and for a damaged zip (the suffix's reader says why)."""
+    import io
+    import zipfile
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if any(n.startswith("word/") for n in names):
+        return ".docx"
+    if any(n.startswith("xl/") for n in names):
+        return ".xlsx"
+    return None
 
 
 def _register_builtin() -> None:
@@ -89,8 +104,8 @@ def _register_builtin() -> None:
     register((".txt", ".md", ".markdown", ".text"), read_text)
     # A .doc or .txt that is really an HTML page (websites save them so) is read as HTML.
     register((".html", ".htm", ".shtml", ".xhtml"), _lazy("html", "read_html"), sniff=_is_html)
-    register((".docx",), _lazy("docx", "read_docx"), sniff=lambda h: _zip_member(h, b"word/"))
-    register((".xlsx",), _lazy("xlsx", "read_xlsx"), sniff=lambda h: _zip_member(h, b"xl/"))
+    register((".docx",), _lazy("docx", "read_docx"))
+    register((".xlsx",), _lazy("xlsx", "read_xlsx"))
 
 
 _register_builtin()

@@ -212,6 +212,8 @@ def _drop_signature(report: Report) -> None:
 def recognize(doc: Document) -> Report:
     items = flatten(doc)
     report = Report(path=doc.path)
+    # What the reader had to note (a formula without a saved result, …) is told like any other guess.
+    report.notes += [Finding("IN-08", "warning", "input", note, [], "") for note in doc.notes]
     paragraphs = [(it.index, it.para) for it in items if it.para is not None]
     found = find_sections(paragraphs, len(items))
     report.sections = section_texts(items, found)
