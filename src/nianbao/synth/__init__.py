@@ -9,5 +9,8 @@ disagrees with the expected values on a synthetic report has a bug, not a judgem
 from .data import SynthReport, check_consistent, inject_error, random_report
 from .text import DAMAGE_KINDS, LAYOUTS, Rendered, render, render_file, render_text
 
+# Renderers into document formats (each imports its format library when called):
+#   nianbao.synth.html.render_html, nianbao.synth.docx.render_docx, nianbao.synth.xlsx.render_xlsx
+
 __all__ = ["SynthReport", "random_report", "inject_error", "check_consistent", "render", "render_text",
            "render_file", "Rendered", "LAYOUTS", "DAMAGE_KINDS"]
