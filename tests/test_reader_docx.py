@@ -33,17 +33,12 @@ from nianbao.synth.docx import (
     review_grid,
 )
 
+from .helpers import assert_exact, same
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "docx"
 REGEN = os.environ.get("NIANBAO_REGEN_GOLDEN") == "1"
 FORMATS = (schema.FORMAT_2021, schema.FORMAT_2019)
-
-
-def same(got, want) -> bool:
-    """Exact equality including the type: a count is an int, null is None (never 0)."""
-    if want is None:
-        return got is None
-    return type(got) is type(want) and got == want
 
 
 def load_docx(tmp_path, seed: int, fmt: str, **options):
@@ -53,21 +48,6 @@ def load_docx(tmp_path, seed: int, fmt: str, **options):
     path = tmp_path / f"synth-{seed}-{fmt}.docx"
     path.write_bytes(data)
     return rep, expected, nianbao.load(path)
-
-
-def assert_exact(rep, expected, report) -> None:
-    flat = report.flat()
-    assert set(flat) == set(expected)
-    wrong = {p: (want, flat[p]) for p, want in expected.items() if not same(flat[p], want)}
-    assert not wrong, f"(expected, got) {dict(list(wrong.items())[:8])}"
-    assert report.format == rep.fmt
-    assert report.year == rep.year
-    assert report.unit and rep.unit_core in report.unit, (report.unit, rep.unit_core)
-    assert report.report_date == rep.report_date
-    assert report.status == "ok"
-    errors = [f"{f.rule} {f.message}" for f in nianbao.check(report)
-              if f.severity == "error" and f.category == "arithmetic"]
-    assert not errors, errors
 
 
 # --------------------------------------------------------------------------- round trips

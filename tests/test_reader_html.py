@@ -29,17 +29,11 @@ from nianbao.synth.data import check_consistent
 from nianbao.synth.html import HTML_DAMAGE, STYLES, render_html
 
 from .conftest import seed_files
+from .helpers import gold_match as _match, same
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "html"
 FORMATS = (schema.FORMAT_2021, schema.FORMAT_2019)
-
-
-def same(got, want) -> bool:
-    """Exact equality including the type: a count is an int, null is None (never 0)."""
-    if want is None:
-        return got is None
-    return type(got) is type(want) and got == want
 
 
 def roundtrip(tmp_path, seed: int, fmt: str, style: str, **kw):
@@ -129,16 +123,6 @@ def _lookup(d, path):
             return "<missing>"
         d = d[part]
     return d
-
-
-def _match(gold, got) -> bool:
-    if gold == "*":
-        return True
-    if isinstance(gold, dict) and "any_of" in gold:
-        return any(_match(g, got) for g in gold["any_of"])
-    if gold is None or got is None:
-        return gold is got
-    return isinstance(got, (int, float)) and abs(float(gold) - float(got)) < 1e-6
 
 
 @pytest.mark.parametrize("seed", seed_files(), ids=lambda p: p.stem[:3])

@@ -26,17 +26,11 @@ from nianbao.readers.xlsx import cell_text
 from nianbao.synth import random_report, render_file
 from nianbao.synth.data import app_path, check_consistent
 from nianbao.synth.xlsx import render_xlsx
+from .helpers import assert_exact, same
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = (schema.FORMAT_2021, schema.FORMAT_2019)
 SHEETS = ("one", "per-table")
-
-
-def same(got, want) -> bool:
-    """Exact equality including the type: a count is an int, null is None (never 0)."""
-    if want is None:
-        return got is None
-    return type(got) is type(want) and got == want
 
 
 def write_xlsx(tmp_path: Path, seed: int, fmt: str, sheets: str = "one"):
@@ -47,21 +41,6 @@ def write_xlsx(tmp_path: Path, seed: int, fmt: str, sheets: str = "one"):
     path = tmp_path / f"synth-{seed}-{fmt}-{sheets}.xlsx"
     path.write_bytes(data)
     return rep, expected, path
-
-
-def assert_exact(rep, expected, report) -> None:
-    flat = report.flat()
-    assert set(flat) == set(expected)
-    wrong = {p: (want, flat[p]) for p, want in expected.items() if not same(flat[p], want)}
-    assert not wrong, f"(expected, got) {dict(list(wrong.items())[:8])}"
-    assert report.format == rep.fmt
-    assert report.year == rep.year
-    assert report.unit and rep.unit_core in report.unit, report.unit
-    assert report.report_date == rep.report_date
-    assert report.status == "ok"
-    errors = [f"{f.rule} {f.message}" for f in nianbao.check(report)
-              if f.severity == "error" and f.category == "arithmetic"]
-    assert not errors, errors
 
 
 # ------------------------------------------------------------------------------------------ round trip

@@ -10,16 +10,7 @@ import pytest
 
 import nianbao
 from .conftest import ROOT, SEEDS, seed_files
-
-
-def _match(gold, got) -> bool:
-    if gold == "*":
-        return True
-    if isinstance(gold, dict) and "any_of" in gold:
-        return any(_match(g, got) for g in gold["any_of"])
-    if gold is None or got is None:
-        return gold is got
-    return abs(float(gold) - float(got)) < 1e-9
+from .helpers import gold_match as _match
 
 
 @pytest.mark.parametrize("path", seed_files(), ids=lambda p: p.stem)

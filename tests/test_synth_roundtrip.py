@@ -23,14 +23,9 @@ from nianbao.synth import DAMAGE_KINDS, LAYOUTS, random_report, render_file
 from nianbao.synth.data import check_consistent
 from nianbao.synth.text import ENCODINGS, WRAPPABLE, Rendered
 
+from .helpers import same
+
 FORMATS = (schema.FORMAT_2021, schema.FORMAT_2019)
-
-def same(got, want) -> bool:
-    """Exact equality including the type: a count is an int, null is None (never 0)."""
-    if want is None:
-        return got is None
-    return type(got) is type(want) and got == want
-
 
 def read_back(path, seed: int, layout: str, damage=(), fmt: str = "2021", encoding: str = "utf-8",
               profile: str | None = None, **options):
