@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from nianbao.recognize.values import BLANK, NULL, NUMBER, TEXT, chinese_int, parse_cell
+from nianbao.numerals import chinese_int
+from nianbao.recognize.values import BLANK, NULL, NUMBER, TEXT, parse_cell
 
 
 @pytest.mark.parametrize("raw,value", [

@@ -301,12 +301,12 @@ class _Reader:
         width = len(grid.findall(_w + "gridCol")) if grid is not None else 0
         texts: list[list[tuple[str, bool]]] = []  # per row, per grid column: (text, spanned)
         above: list[tuple[str, bool]] = []        # the previous row
-        for tr in _rows(tbl):
+        for tr in _children(tbl, T_TR):
             row: list[tuple[str, bool]] = []
             trpr = tr.find(T_TRPR)
             before = _int(trpr, "gridBefore") if trpr is not None else 0
             row.extend([_EMPTY] * before)
-            for tc in _cells(tr):
+            for tc in _children(tr, T_TC):
                 tcpr = tc.find(T_TCPR)
                 span, vmerge = 1, None
                 if tcpr is not None:
@@ -343,20 +343,15 @@ class _Reader:
             self.table(sub)
 
 
-def _rows(tbl):
-    for el in tbl:
-        if el.tag == T_TR:
+def _children(parent, tag: str):
+    """The `tag` children of a table or row, looking through content controls and custom XML
+    (Word wraps rows and cells in them) — so _children(tbl, T_TR) are the rows, (tr, T_TC) the cells."""
+    for el in parent:
+        if el.tag == tag:
             yield el
         elif el.tag in (T_SDT, T_SDTCONTENT, _w + "customXml"):
-            yield from _rows(el.find(T_SDTCONTENT) if el.tag == T_SDT and el.find(T_SDTCONTENT) is not None else el)
-
-
-def _cells(tr):
-    for el in tr:
-        if el.tag == T_TC:
-            yield el
-        elif el.tag in (T_SDT, T_SDTCONTENT, _w + "customXml"):
-            yield from _cells(el.find(T_SDTCONTENT) if el.tag == T_SDT and el.find(T_SDTCONTENT) is not None else el)
+            inner = el.find(T_SDTCONTENT) if el.tag == T_SDT else None
+            yield from _children(inner if inner is not None else el, tag)
 
 
 def _int(parent, name: str) -> int:

@@ -11,7 +11,7 @@ from datetime import date
 
 from ..document import Source
 from .normalize import simplify
-from .values import chinese_int
+from ..numerals import chinese_int
 
 _TITLE_WORDS = re.compile(r"政府信息公开.{0,6}(年度报告|年报|工作报告|报告)")
 _YEAR = re.compile(r"((?:19|20)\d{2}|[二〇○零一三四五六七八九]{4})\s*年")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import schema
+from ..numerals import chinese_int
 from ..model import Finding, Report
 from .base import Context, rule
 from .equations import fmt
@@ -60,7 +61,6 @@ class Clause:
 def _int(s: str) -> int | None:
     if s.isdigit():
         return int(s)
-    from ..recognize.values import chinese_int
     return chinese_int(s)
 
 
