@@ -3,17 +3,18 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Debian packages the project needs (checked with dpkg, installed with apt-get when missing).
-APT_PACKAGES ?= python3-venv
+# LibreOffice converts DOC/WPS/RTF/ODT/XLS/ET and renders PDFs.
+APT_PACKAGES ?= python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-wqy-zenhei
 
 .PHONY: setup run test bench docs clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || ./scripts/ensure-apt.sh $(APT_PACKAGES)
+	./scripts/ensure-apt.sh $(APT_PACKAGES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ocr]'
 	@# Bytecode once, up front: where PYTHONDONTWRITEBYTECODE is set, every start would recompile.
 	@$(BIN)/python -m compileall -q src/nianbao >/dev/null
 	@touch $@

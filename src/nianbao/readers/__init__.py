@@ -96,6 +96,8 @@ def _zip_kind(data: bytes) -> str | None:
         return ".docx"
     if any(n.startswith("xl/") for n in names):
         return ".xlsx"
+    if "content.xml" in names:  # OpenDocument (ODT/ODS), converted by LibreOffice
+        return ".odt"
     return None
 
 
@@ -106,6 +108,20 @@ def _register_builtin() -> None:
     register((".html", ".htm", ".shtml", ".xhtml"), _lazy("html", "read_html"), sniff=_is_html)
     register((".docx",), _lazy("docx", "read_docx"))
     register((".xlsx",), _lazy("xlsx", "read_xlsx"))
+    # Legacy and other office formats go through LibreOffice, then the DOCX/XLSX readers.
+    register((".doc", ".wps", ".rtf", ".odt", ".xls", ".et", ".ods"), _lazy("office", "read_office"),
+             sniff=_is_office)
+    register((".pdf",), _lazy("pdf", "read_pdf"), sniff=lambda head: head.lstrip()[:5] == b"%PDF-")
+    register((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"), _lazy("ocr", "read_image"), sniff=_is_image)
+
+
+def _is_office(head: bytes) -> bool:
+    """An OLE2 compound file (DOC, WPS, XLS, ET — also encrypted DOCX) or an RTF file, whatever its suffix."""
+    return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") or head.lstrip().startswith(b"{\\rtf")
+
+
+def _is_image(head: bytes) -> bool:
+    return head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*"))
 
 
 _register_builtin()

@@ -48,9 +48,38 @@ for _code, _title, _sev, _doc in (
     ("IN-06", "报告年度由正文推定", "notice", "标题中没有写明年度时，按正文中最常出现的年份推定，并提示核对。"),
     ("IN-08", "读取文件时的说明", "warning",
      "读取文件本身时发现的情况，例如 Excel 单元格是公式但文件中没有保存计算结果（按空白读取，不当作 0）。"),
+    ("IN-10", "连在一起的数字按勾稽关系拆分", "warning",
+     "网页抓取或转换时表格单元格粘连成一串数字（如“801000081”）。nianbao 用表内关系（每行总计等于各列之和、"
+     "各列的勾稽关系）找出唯一说得通的拆法并逐一说明；有不止一种拆法时不作猜测，相关单元格按未填写处理并提示核对原件。"),
     ("IN-07", "某行的对齐方式不唯一", "warning",
      "某行（表三的一行或表四的数据行）的数字有两种同样说得通的对齐方式（整行右移一格，或末尾多一格），两种读法的数值不同，"
      "而表内勾稽关系也无法区分（例如差别只在 0 与空白之间）。nianbao 按同一表中排版相同的行的位置读取（表四按末尾多一格），"
      "并提示人工核对。"),
 ):
     rule(_code, _title, severity=_sev, category="input", basis="F", doc=_doc)(_passthrough(_code))
+
+
+OCR_LOW_CONFIDENCE = 0.9
+
+
+@rule("IN-09", "数字由 OCR 识别", severity="warning", category="input", basis="F",
+      doc="""扫描件或图片中的数字由文字识别（OCR）读出，可能有误读。每张表列出一次由 OCR 读出的单元格，
+并单独指出识别置信度低于 0.9 的单元格；这些数字参与全部算术核对，算术不平时请先对照原件核对这些单元格。""")
+def in_09(report: Report, ctx: Context):
+    by_table: dict[str, list[tuple[str, float]]] = {}
+    for cells in (report.cells, report.extra_cells):
+        for p, v in cells.items():
+            if v.source is not None and v.source.confidence is not None:
+                table = p.split(".")[1] if p.startswith("extra_2019.") else p.split(".", 1)[0]
+                by_table.setdefault(table, []).append((p, v.source.confidence))
+    for table in schema.TABLE_SECTIONS:
+        read = by_table.get(table)
+        if not read:
+            continue
+        low = [p for p, c in read if c < OCR_LOW_CONFIDENCE]
+        msg = f"{TABLE_NAMES[table]}的 {len(read)} 个单元格由 OCR 从扫描图像识别，请对照原件核对"
+        if low:
+            msg += f"；其中 {len(low)} 个识别置信度较低：" + "、".join(schema.label_of(p) for p in low[:4]) + \
+                ("等" if len(low) > 4 else "")
+        first = report.value((low or [read[0][0]])[0]).source
+        yield Finding("IN-09", "warning", "input", msg, low or [p for p, _ in read], first.english() if first else "")
