@@ -29,6 +29,7 @@ SNAP = 2.0       # points: border lines this close are the same line
 THIN = 3.0       # points: a drawn object thinner than this is a line, not a box
 MARGIN_BAND = 0.1  # fraction of the page height at top and bottom where running heads live
 
+_NUMBER = re.compile(r"[-+]?[\d０-９][\d０-９,，.．]*%?|[/—–-]")
 _NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.．、])")
 _PAGE_NO = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|"
                       r"\d{1,3}|[-—–－]?\s*[一二三四五六七八九十]+\s*[-—–－]?|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.I)
@@ -78,6 +79,12 @@ class PLine:
     x1: float
     text: str
     size: float
+    chunks: list[str] = field(default_factory=list)  # the line cut at wide gaps (unruled table cells)
+
+    @property
+    def is_row(self) -> bool:
+        """A row of an unruled table: three or more gap-separated cells, or a label and a number."""
+        return len(self.chunks) >= 3 or (len(self.chunks) == 2 and _NUMBER.fullmatch(self.chunks[-1]) is not None)
 
 
 # ------------------------------------------------------------------------------------------ open
@@ -360,19 +367,29 @@ def _visual_lines(chars: list[Char]) -> list[list[Char]]:
 
 def _line_text(line: list[Char]) -> str:
     """Characters left to right; a wide gap without a printed space becomes one space."""
-    out = []
-    prev = None
+    return " ".join(_chunks(line))
+
+
+def _chunks(line: list[Char]) -> list[str]:
+    """The line cut where the gap between two characters (printed spaces included) is wider than
+    1.5 characters: the cells of a table drawn without lines, or tab stops."""
+    chunks: list[str] = []
+    cur: list[str] = []
+    last_x1 = None
     for ch in line:
-        if prev is not None and ch.text != " " and out and out[-1] != " ":
-            size = max(ch.bottom - ch.top, 1.0)
-            if ch.x0 - prev.x1 > 1.5 * size:
-                out.append(" ")
-        if ch.text == " " and (not out or out[-1] == " "):
-            prev = ch
+        if ch.text == " ":
             continue
-        out.append(ch.text)
-        prev = ch
-    return "".join(out).strip()
+        size = max(ch.bottom - ch.top, 1.0)
+        if last_x1 is not None and ch.x0 - last_x1 > 1.5 * size * 0.8:
+            chunks.append("".join(cur))
+            cur = []
+        elif last_x1 is not None and ch.x0 - last_x1 > 0.25 * size and cur and (cur[-1].isascii() or ch.text.isascii()):
+            cur.append(" ")  # a word space in Latin text or between a number and a word
+        cur.append(ch.text)
+        last_x1 = ch.x1
+    if cur:
+        chunks.append("".join(cur))
+    return [c.strip() for c in chunks if c.strip()]
 
 
 # ------------------------------------------------------------------------------------------ prose
@@ -380,12 +397,13 @@ def _line_text(line: list[Char]) -> str:
 def _lines(chars: list[Char], page: int) -> list[PLine]:
     out = []
     for line in _visual_lines([c for c in chars if c.text != " "] + [c for c in chars if c.text == " "]):
-        text = _line_text(line)
-        if not text:
+        chunks = _chunks(line)
+        if not chunks:
             continue
         sizes = sorted(c.bottom - c.top for c in line if c.text != " ")
         out.append(PLine(page, min(c.top for c in line), max(c.bottom for c in line),
-                         line[0].x0, line[-1].x1, text, sizes[len(sizes) // 2] if sizes else 10.0))
+                         line[0].x0, line[-1].x1, " ".join(chunks), sizes[len(sizes) // 2] if sizes else 10.0,
+                         chunks))
     return out
 
 
@@ -485,15 +503,31 @@ def _blocks(items: list, sizes) -> list:
     text_lines = [it for it in items if isinstance(it, PLine)]
     left = min((ln.x0 for ln in text_lines), default=0.0)
     right = max((ln.x1 for ln in text_lines), default=0.0)
+    unruled: list[Row] = []
+
+    def close_unruled() -> None:
+        if unruled:
+            blocks.append(Table(list(unruled), sum(isinstance(b, Table) for b in blocks) + 1, layout="tsv"))
+            unruled.clear()
+
     for it in items:
         if isinstance(it, PTable):
             flush()
+            close_unruled()
             blocks.append(_grid(it, sum(isinstance(b, Table) for b in blocks) + 1))
             continue
+        if it.is_row:  # a table drawn without lines: each gap-separated chunk is a cell
+            flush()
+            n = lines_on_page[it.page] = lines_on_page.get(it.page, 0) + 1
+            src = Source(line=n, page=it.page)
+            unruled.append(Row([Cell(t, src._replace(col=k)) for k, t in enumerate(it.chunks, 1)], src))
+            continue
+        close_unruled()
         if para and not _continues(para[-1], it, left, right):
             flush()
         para.append(it)
     flush()
+    close_unruled()
     return blocks
 
 
