@@ -191,19 +191,20 @@ def test_missing_path(tmp_path):
     check_one_failed(tmp_path / "没有这个文件.txt", mentions="不存在")
 
 
-def test_unsupported_suffix_pdf(tmp_path):
-    """A .pdf fails naming the suffix while no PDF reader is registered; with one, it must not crash."""
-    from nianbao.readers import supported_suffixes
+def test_pdf_without_pages_or_body(tmp_path):
+    """A PDF that is only a header and a catalogue fails with the PDF reader's Chinese message."""
     p = tmp_path / "年报.pdf"
     p.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n")
-    if ".pdf" in supported_suffixes():
-        code, records, _, stderr = run_check(p)
-        assert_no_traceback(stderr)
-        assert len(records) == 1 and records[0]["status"] in ("ok", "partial", "failed")
-        if records[0]["status"] == "failed":
-            assert_failed(records[0], p)
-        return
-    check_one_failed(p, mentions=".pdf")
+    check_one_failed(p, mentions="PDF")
+
+
+def test_file_over_the_size_limit(tmp_path):
+    """A 200 MB file (any format) is refused before it is read, naming its size: bounded memory."""
+    p = tmp_path / "年报合订本.pdf"
+    with open(p, "wb") as fh:
+        fh.write(b"%PDF-1.7\n")
+        fh.truncate(201 * 1024 * 1024)  # sparse: no 200 MB written to the disk
+    check_one_failed(p, mentions="过大")
 
 
 def test_unsupported_suffix_is_named(tmp_path):
@@ -232,7 +233,7 @@ def test_human_format_on_junk(tmp_path):
 
 def test_directory_without_reports(tmp_path):
     """A folder with no report files is a usage error (exit 2) with a Chinese message, not silence."""
-    (tmp_path / "readme.pdf").write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "readme.ppt").write_bytes(b"not a report format nianbao reads")
     code, records, _, stderr = run_check(tmp_path)
     assert_no_traceback(stderr)
     assert code == 2
