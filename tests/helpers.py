@@ -30,3 +30,29 @@ def assert_exact(rep, expected, report) -> None:
     assert report.year == rep.year
     assert report.unit and rep.unit_core in report.unit, (report.unit, rep.unit_core)
     assert report.report_date == rep.report_date
+
+
+def write_golden(folder, name: str, suffix: str, data: bytes, rep, expected) -> None:
+    """Write a golden document and its NAME.gold.json: the generator's truth, never the reader's output."""
+    import json
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}{suffix}").write_bytes(data)
+    gold = {"format": rep.fmt, "year": rep.year, "unit": rep.unit, "report_date": rep.report_date,
+            "cells": expected}
+    (folder / f"{name}.gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                              encoding="utf-8")
+
+
+def assert_golden(folder, name: str, suffix: str):
+    """A golden document reads exactly as its NAME.gold.json says; returns the report for more checks."""
+    import json
+
+    import nianbao
+    gold = json.loads((folder / f"{name}.gold.json").read_text(encoding="utf-8"))
+    report = nianbao.load(folder / f"{name}{suffix}")
+    assert (report.format, report.year, report.unit, report.report_date) == \
+        (gold["format"], gold["year"], gold["unit"], gold["report_date"])
+    flat = report.flat()
+    wrong = {p: (want, flat.get(p)) for p, want in gold["cells"].items() if not same(flat.get(p), want)}
+    assert not wrong, wrong
+    return report

@@ -33,7 +33,7 @@ from nianbao.synth.docx import (
     review_grid,
 )
 
-from .helpers import assert_exact, same
+from .helpers import assert_exact, assert_golden, same, write_golden
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "docx"
@@ -171,11 +171,7 @@ def regenerate_golden() -> None:
         rng = random.Random(seed)
         rep = random_report(rng, fmt=fmt)
         data, expected = render_docx(rep, rng, **options)
-        (DATA / f"{name}.docx").write_bytes(data)
-        gold = {"format": rep.fmt, "year": rep.year, "unit": rep.unit, "report_date": rep.report_date,
-                "cells": expected}
-        (DATA / f"{name}.gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                                encoding="utf-8")
+        write_golden(DATA, name, ".docx", data, rep, expected)
 
 
 @pytest.mark.skipif(not REGEN, reason="set NIANBAO_REGEN_GOLDEN=1 to rewrite the golden files")
@@ -190,15 +186,7 @@ def test_regen_flag_is_off():
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_golden(name):
-    gold = json.loads((DATA / f"{name}.gold.json").read_text(encoding="utf-8"))
-    report = nianbao.load(DATA / f"{name}.docx")
-    assert report.format == gold["format"]
-    assert report.year == gold["year"]
-    assert report.unit == gold["unit"]
-    assert report.report_date == gold["report_date"]
-    flat = report.flat()
-    wrong = {p: (want, flat.get(p)) for p, want in gold["cells"].items() if not same(flat.get(p), want)}
-    assert not wrong, dict(list(wrong.items())[:8])
+    assert_golden(DATA, name, ".docx")
 
 
 def test_golden_textbox_paragraphs():

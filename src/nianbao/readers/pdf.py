@@ -32,7 +32,7 @@ MARGIN_BAND = 0.1  # fraction of the page height at top and bottom where running
 _NUMBER = re.compile(r"[-+]?[\d０-９][\d０-９,，.．]*%?|[/—–-]")
 _NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.．、])")
 _PAGE_NO = re.compile(r"^\s*(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|"
-                      r"\d{1,3}|[-—–－]?\s*[一二三四五六七八九十]+\s*[-—–－]?|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.I)
+                      r"\d{1,3}|[-—–－]?\s*[一二三四五六七八九十]+\s*[-—–－]?|page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -124,7 +124,9 @@ def read_pdf(path: str, data: bytes) -> Document:
         pdf.close()
     doc = Document(path=path, kind="pdf")
     if scanned:
-        from .ocr import ocr_pdf_pages  # the OCR stack is imported only when a page needs it
+        from .ocr import (
+            ocr_pdf_pages,  # the OCR stack is imported only when a page needs it
+        )
         ocr_blocks = ocr_pdf_pages(path, data, scanned)
         if len(scanned) == n:
             doc.kind = "ocr"
@@ -157,7 +159,7 @@ def _open_error(message: str) -> str:
 
 def _chars(page, height: float) -> list[Char]:
     """Every printed character with its box, top-down coordinates; pdfium's generated spaces skipped."""
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
     tp = page.get_textpage()
     try:
         out = []
@@ -181,14 +183,14 @@ def _chars(page, height: float) -> list[Char]:
 
 
 def _has_images(page) -> bool:
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
     return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3))
 
 
 def _segments(page, height: float) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
     """Horizontal (y, x0, x1) and vertical (x, y0, y1) border lines, top-down coordinates.
     A border may be drawn as a stroked path (its straight segments) or a thin filled box."""
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
     hs, vs = [], []
     x, y = ctypes.c_float(), ctypes.c_float()
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=3):
@@ -557,8 +559,8 @@ def _grid(t: PTable, index: int) -> Table:
                     first = False
     rows = []
     for r, cells in enumerate(grid):
-        src = Source(page=t.row_pages[r], row=r + 1)
-        rows.append(Row([c if c is not None else Cell("", Source(page=t.row_pages[r], row=r + 1, col=k + 1))
+        src = Source(page=t.row_pages[r], table=index, row=r + 1)
+        rows.append(Row([c if c is not None else Cell("", src._replace(col=k + 1))
                          for k, c in enumerate(cells)], src))
     return Table(rows, index, layout="grid")
 
