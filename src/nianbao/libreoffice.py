@@ -9,6 +9,7 @@ that names the Debian package when the program is missing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -70,7 +71,9 @@ def convert(data: bytes, suffix: str, target: str, *, name: str = "input", timeo
         cmd = [program, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--invisible",
                "--nodefault", "--nolockcheck", "--nologo", "--norestore",
                "--convert-to", FILTERS.get(target, target), "--outdir", out_dir, src]
-        env = dict(os.environ, HOME=tmp, SAL_USE_VCLPLUGIN="svp")
+        scratch = os.path.join(tmp, "tmp")  # LibreOffice's own temporary files: removed with `tmp`, even after a kill
+        os.mkdir(scratch)
+        env = dict(os.environ, HOME=tmp, TMPDIR=scratch, TMP=scratch, TEMP=scratch, SAL_USE_VCLPLUGIN="svp")
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                     start_new_session=True)  # its own process group: a hang is killed whole
@@ -86,11 +89,19 @@ def convert(data: bytes, suffix: str, target: str, *, name: str = "input", timeo
             _kill_group(proc)  # soffice may leave helpers (oosplash/soffice.bin) behind
         produced = os.path.join(out_dir, "in." + target)
         if not os.path.exists(produced) or os.path.getsize(produced) == 0:
-            detail = err.decode("utf-8", "replace").strip().splitlines()
-            why = f"（{detail[-1][:120]}）" if detail else ""
+            why = _why(err.decode("utf-8", "replace"))
             raise ReadError(f"LibreOffice 无法转换此文件，文件可能已损坏、加密或不是{suffix}格式{why}", name)
         with open(produced, "rb") as fh:
             return fh.read()
+
+
+def _why(stderr: str) -> str:
+    """LibreOffice's reason for producing nothing, short and without its temporary paths."""
+    if "source file could not be loaded" in stderr:
+        return "（LibreOffice 打不开源文件）"
+    lines = [re.sub(r"<?file://\S+", "", line).strip() for line in stderr.strip().splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("Warning", "warn:", "javaldx"))]
+    return f"（{lines[-1][:100]}）" if lines else ""
 
 
 def _timeout() -> float:
