@@ -64,7 +64,17 @@ def assert_roundtrip(rd: Rendered, report, findings) -> None:
                 return True
         return False
 
-    wrong = {p: (want, flat[p]) for p, want in rd.expected.items() if not same(flat[p], want) and not excused(p)}
+    # Cells of a glued row the reader refused to split (IN-10, null) where the generator's brute
+    # force found one split: allowed only when the reader was unsure of another row of the table
+    # (IN-07, IN-02) — it then rightly does not lean on that row's numbers, and a refusal is never wrong.
+    refused = {c for n in report.notes if n.rule == "IN-10" for c in n.cells if flat.get(c) is None}
+    unsure_table = {c.split(".")[0] for n in report.notes if n.rule in ("IN-07", "IN-02") for c in n.cells}
+
+    def refused_ok(path: str) -> bool:
+        return path in refused and path.split(".")[0] in unsure_table
+
+    wrong = {p: (want, flat[p]) for p, want in rd.expected.items()
+             if not same(flat[p], want) and not excused(p) and not refused_ok(p)}
     assert not wrong, f"{where}: (expected, got) {dict(list(wrong.items())[:8])}"
     assert report.format == rep.fmt, where
     assert report.year == rep.year, where
@@ -73,10 +83,12 @@ def assert_roundtrip(rd: Rendered, report, findings) -> None:
     errors = [f"{f.rule} {f.message}" for f in findings if f.severity == "error" and f.category == "arithmetic"
               and not any(excused(c) for c in f.cells)]
     assert not errors, f"{where}: {errors}"
+    # Cells of a glued row the reader refused to split (IN-10, null) are unknown, so the equations
+    # they are in cannot be checked: an input warning, not a T3/T4 failure.
     if "missing_other_column" not in rd.damage:
         # Every equation holds (blank cells count as 0), so no T3/T4 finding of any severity.
         eq = [f"{f.rule} {f.severity} {f.message}" for f in findings
-              if f.rule[:2] in ("T3", "T4") and not any(excused(c) for c in f.cells)]
+              if f.rule[:2] in ("T3", "T4") and not any(excused(c) or c in refused for c in f.cells)]
         assert not eq, f"{where}: {eq}"
     for rule, severity, cell in rd.findings:
         assert any(f.rule == rule and f.severity == severity and cell in f.cells for f in findings), \
@@ -113,6 +125,8 @@ def damage_visible(kind: str, rd: Rendered) -> bool:
                    and not any(v.kind == "pad" for v in r.values))
     if kind == "shifted_cells":
         return rd.layout == "spaced" or any(v.kind == "pad" and v.copy_of is None for v in cells)
+    if kind == "glued":
+        return any(r.glued for r in rows)
     raise AssertionError(kind)
 
 

@@ -19,6 +19,7 @@ File format
           applications.granted.total: null                # a blank cell (state blank, raw "")
           applications.granted.commercial: {value: null, state: "null", raw: "/"}   # explicit state
           active.fees.amount_wan_yuan: {value: 25.1, raw: "251000元", unit: "元"}
+          active.regulations.issued: {value: 3, confidence: 0.82}   # read by OCR with this score
         missing: [applications.column.other]   # Report.missing; see below for what it does to cells
         extra: [applications.row.subtotal_denied]        # Report.extra; adds printed-0 extra cells
         sections:               # section key -> prose of the section (official heading kept),
@@ -102,7 +103,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 CASE_KEYS = {"name", "doc", "base", "cells", "missing", "extra", "sections", "unit", "year", "report_date", "title",
              "format", "table_formats", "labels", "notes", "config", "expect", "xfail"}
 EXPECT_KEYS = {"severity", "category", "cells_include", "cells_exact", "message_contains", "location"}
-VALUE_KEYS = {"value", "state", "raw", "unit", "how"}
+VALUE_KEYS = {"value", "state", "raw", "unit", "how", "confidence"}
 
 DEFAULT_UNIT = "河曲县人民政府办公室"
 SECTION_TEXT = {
@@ -279,6 +280,8 @@ def _value(spec: Any, path: str, fmt: str, old: Value | None) -> Value:
     value = spec.get("value")
     state = spec.get("state", PRINTED if value is not None else BLANK)
     raw = spec.get("raw", "" if value is None else str(value))
+    if "confidence" in spec and src is not None:  # read by OCR, with this score
+        src = src._replace(confidence=spec["confidence"])
     return Value(value, state, raw, None if state == ABSENT else src, spec.get("unit"), spec.get("how"))
 
 

@@ -14,6 +14,7 @@ from itertools import combinations
 from .. import schema
 from ..document import Cell, Row
 from ..model import Finding, PrintedLabel, Report, Value
+from . import digit_runs
 from . import labels as L
 from .normalize import fold
 from .rows import Item, RowView, UsualOffsets, align, cell_value, row_view
@@ -115,12 +116,13 @@ def match_rows(items: list[Item], report: Report) -> list[DataRow]:
                 _add(rows, seen, prev[1], prev[0], report)
 
     for it in items:
-        if it.row is None:
+        glued = digit_runs.glued_view(it, L.APP_ROWS)
+        if it.row is None and glued is None:
             flush()
             t = it.para.text.strip()
             prev = (Cell(t, it.para.source), None) if len(t) <= 60 and not _SENTENCE.search(t) else None
             continue
-        v = it.view
+        v = glued or it.view
         label = v.last_label
         if label is None:
             if prev is not None and prev[1] is not None and v.n_filled:
@@ -170,9 +172,7 @@ def _add(rows: list[DataRow], seen: set[str], v: RowView, label: Cell, report: R
 
 
 def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
-    rows_items = [it for it in items if it.row is not None]
-    if not rows_items:
-        return False
+    # No table row at all is fine: crawler text glues whole rows into lines of prose (digit_runs).
     header_views = _header_views(items)
     columns, _ = find_columns(header_views, report)
     data = match_rows(items, report)
@@ -180,7 +180,7 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
         return False
     report.tables_found["applications"] = data[0].label.source
     ncols = len(columns)
-    usual = UsualOffsets([d.view for d in data], ncols, header_first_columns(header_views))
+    usual = UsualOffsets([d.view for d in data if not d.view.glued], ncols, header_first_columns(header_views))
 
     has_sub6 = any(d.key in schema.ROWS_2021_ONLY for d in data)
     # The table decides its own format: the three （六） sub-items are 2021, a （六）其他处理 row with
@@ -195,16 +195,24 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
 
     placed: dict[str, list[Value]] = {}
     short_rows: list[tuple[str, list[Cell]]] = []
+    runs: list[digit_runs.Run] = []   # rows whose cells a crawler glued into digit runs
+    unsure: set[str] = set()          # rows read by habit: not evidence for splitting runs
+    sums = digit_runs.application_row_sums(columns)
     for d in data:
-        al = align(d.view, ncols, usual)
-        values = [cell_value(c) for c in al.cells]
         if d.kind == "group" and d.key == "other" and is_2019:
             target = "other_processing"
         elif d.kind == "group":
             target = f"subtotal_{d.key}"
         else:
             target = d.key
+        if (run := digit_runs.row_run(d.view, target, d.label.text, ncols, sums)) is not None:
+            runs.append(run)
+            continue
+        al = align(d.view, ncols, usual)
+        values = [cell_value(c) for c in al.cells]
         placed[target] = values
+        if al.short or al.ambiguous:
+            unsure.add(target)
         if al.short:
             short_rows.append((target, [c for c in al.cells if c is not None]))
         elif al.ambiguous:
@@ -218,6 +226,9 @@ def read_applications(items: list[Item], report: Report, fmt: str) -> bool:
                 f"表三“{d.label.text}”行在 {ncols} 列之外还有 {len(al.extra)} 个单元格（{'、'.join(c.text for c in al.extra)}），已忽略",
                 [f"applications.row.{target}"], d.label.source.english()))
 
+    if runs:
+        placed.update(digit_runs.split_applications(
+            runs, columns, {k: v for k, v in placed.items() if k not in unsure}, is_2019, report))
     for target, printed in short_rows:
         _place_short_row(target, printed, columns, placed, report)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import schema
 from ..document import Cell
 from ..model import Finding, Report
+from . import digit_runs
 from . import labels as L
 from .rows import Item, cell_value
 from .values import BLANK, parse_cell
@@ -41,6 +42,14 @@ def read_review(items: list[Item], report: Report) -> bool:
             for f, c in zip(FIELDS, cells + [None] * (5 - len(cells))):
                 report.cells[schema.rl_path(g, f)] = cell_value(c, "表四少于 15 个数，此格未印出")
         found = len(per_group)
+    elif (run := _glued(stream)) is not None:
+        split = digit_runs.split_review(run)
+        paths = [schema.rl_path(g, f) for g in GROUPS for f in FIELDS]
+        for p, v in zip(paths, digit_runs.values_of(run, split, 15)):
+            report.cells[p] = v
+        report.notes.append(digit_runs.review_finding(run, split, paths))
+        report.tables_found["review_litigation"] = first_source
+        return True
     else:
         # Blanks beyond fifteen cells are padding, trailing ones first (merged cells at the row's end);
         # blanks among the fifteen are blank cells.
@@ -72,3 +81,15 @@ def read_review(items: list[Item], report: Report) -> bool:
             if report.cells[schema.rl_path(g, f)].state == "guessed":
                 report.missing.append(schema.rl_path(g, f))
     return found > 0
+
+
+def _glued(stream: list[Cell]) -> digit_runs.Run | None:
+    """表四's numbers glued into digit runs by a crawler: fewer than 14 cells but at least 15 digits
+    (one run is always glued; several must leave a split whose group totals add up)."""
+    cells = [c for c in stream if parse_cell(c.text).kind != BLANK]
+    tokens = [digit_runs.digit_string(c.text) for c in cells]
+    if not tokens or None in tokens or len(tokens) > 13 or sum(map(len, tokens)) < 15:
+        return None
+    if len(tokens) > 1 and not digit_runs.splits(tokens, 15, digit_runs.RL_SUMS):
+        return None
+    return digit_runs.Run("review_litigation", tokens, cells, "表四")

@@ -39,6 +39,7 @@ class RowView:
     start: int = 0                # index in row.cells of the first value cell
     _last: object = False         # cache of last_label (False: not computed yet)
     positions: list[int] | None = None  # grid column of each value cell (None: start, start+1, …)
+    glued: bool = False           # values[0] is a digit run cut off the label (crawler text, digit_runs.py)
 
     def pos(self, i: int) -> int:
         """The grid column of value cell i (a merged value covers several columns but is one cell)."""

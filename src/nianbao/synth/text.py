@@ -16,6 +16,8 @@ import os
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import combinations, pairwise, product
+from math import comb
 from typing import Any
 
 from .. import schema
@@ -23,7 +25,7 @@ from .data import COLUMNS, OTHER_PROCESSING, SynthReport, app_path, outcome_rows
 
 LAYOUTS = ("tsv", "cell-per-line", "markdown", "spaced")
 DAMAGE_KINDS = ("traditional", "fullwidth", "thousands", "blank_nulls", "units", "typos", "subtotal_rows",
-                "wrapped_labels", "extra_trailing_cells", "missing_other_column", "shifted_cells")
+                "wrapped_labels", "extra_trailing_cells", "missing_other_column", "shifted_cells", "glued")
 ENCODINGS = ("utf-8", "gb18030", "utf-16")
 NULL_MARKS = ("/", "—", "-", "无")
 
@@ -58,6 +60,7 @@ class TRow:
     group: str | None = None     # 表三 group key of an item row (denied, unable, rejected, other)
     label_slot: int = -1         # index in `labels` of the row's own label
     typo: bool = False           # the own label was given a typo
+    glued: list[VCell] | None = None  # damage "glued": the value cells now printed as one digit run
 
 
 @dataclass
@@ -299,6 +302,134 @@ def _extra_trailing(rng: random.Random, tables: dict[str, list[TRow]]) -> None:
                 r.extra += rng.randint(1, 2)
 
 
+GLUE_MAX = 5_000        # splits per glued row (the reader searches no more: digit_runs.MAX_CANDIDATES)
+GLUE_MAX_JOINT = 20_000  # combinations of the glued rows' splits checked by brute force below
+
+
+def _all_splits(digits: str, n: int) -> list[tuple[int, ...]]:
+    """Every split of `digits` into n numbers without leading zeros, by trying every set of cut
+    positions — slow and obvious on purpose: it checks the reader's pruned search."""
+    out = []
+    for cuts in combinations(range(1, len(digits)), n - 1):
+        bounds = (0, *cuts, len(digits))
+        parts = [digits[a:b] for a, b in pairwise(bounds)]
+        if all(p == "0" or not p.startswith("0") for p in parts):
+            out.append(tuple(int(p) for p in parts))
+    return out
+
+
+def _n_splits(length: int, n: int) -> int:
+    return comb(length - 1, n - 1) if length >= n else 0
+
+
+def _row_splits(r: TRow) -> list[tuple[int, ...]] | None:
+    """A 表三 row's splits keeping those whose 总计 is the sum of the applicant columns (only
+    when all seven columns are printed); None when there are too many to check by brute force."""
+    digits = "".join(str(v.value) for v in r.glued)
+    n = len(r.glued)
+    if _n_splits(len(digits), n) > 40_000:
+        return None
+    found = _all_splits(digits, n)
+    if n == len(COLUMNS):
+        found = [s for s in found if sum(s[:-1]) == s[-1]]
+    return found if len(found) <= GLUE_MAX else None
+
+
+def _glue(rng: random.Random, tables: dict[str, list[TRow]], fullwidth: bool, null_cells: set[str]) -> None:
+    """Crawler text: a row's value cells run together and onto its label, “…申请数量801000081”.
+
+    Rows of 表三 (all of them, a few, or one) and 表四's row of fifteen. A glued row has no blank
+    cells (a blank would vanish from the run) and is never a wrapped one. Rows are added only while
+    the brute force of `glued_expected` stays small."""
+    rows = tables["applications"]
+    data = [r for r in rows if r.kind == "data" and r.values and not (r.key or "").startswith("subtotal_")]
+    conts = {i for i, r in enumerate(rows) if r.kind == "cont"}
+    ok = [r for r in data if rows.index(r) - 1 not in conts and rows.index(r) + 1 not in conts
+          and not any(v.path in null_cells for v in r.values)]
+    want = rng.choice((1, 3, len(ok)))
+    joint = 1
+    for r in rng.sample(ok, len(ok)):
+        if want == 0:
+            break
+        r.glued = [v for v in r.values if v.kind != "pad"]
+        found = _row_splits(r)
+        if not found or joint * len(found) > GLUE_MAX_JOINT:
+            r.glued = None
+            continue
+        joint *= len(found)
+        want -= 1
+    # Mostly stuck to the label; sometimes the label's cell survived and the run is one cell of its own.
+    own_cell = rng.random() < 0.3
+    for r in rows:
+        if r.glued:
+            run = "".join(str(v.value) for v in r.glued)
+            if fullwidth and rng.random() < 0.5:
+                run = run.translate(_FULL)
+            if own_cell:
+                r.labels = r.labels[:r.label_slot + 1]
+                r.values = [VCell(None, None, "glued", text=run)]
+            else:
+                r.labels = r.labels[:r.label_slot] + [r.labels[r.label_slot] + run]
+                r.values = []
+    rl = next(r for r in tables["review_litigation"] if r.kind == "data")
+    cells = [v for v in rl.values if v.kind != "pad"]
+    run = "".join(str(v.value) for v in cells)
+    if rng.random() < 0.6 and _n_splits(len(run), len(cells)) <= 20_000 \
+            and not any(v.path in null_cells for v in cells):
+        rl.glued = cells
+        rl.values = [VCell(None, None, "glued", text=run.translate(_FULL) if fullwidth and rng.random() < 0.5 else run)]
+
+
+def glued_expected(tables: dict[str, list[TRow]], fmt: str) -> dict[str, int | None]:
+    """What a correct reader returns for the glued rows: the values when only one split of the
+    runs satisfies the table's identities — each row's 总计 = Σ applicants (all columns printed),
+    per column 一+二 = （七）+四, （七） = Σ outcome rows, subtotal rows = Σ their items — and None
+    for every cell of a row with more than one such split. Brute force over all combinations, with
+    cells printed blank taken as unknown (an identity with one is not used)."""
+    out: dict[str, int | None] = {}
+    rows = [r for r in tables["applications"] if r.kind == "data" and r.values or r.glued]
+    glued = [r for r in rows if r.glued]
+    known = {r.key: [None if v.blank else v.value for v in r.values if v.kind != "pad"] for r in rows if not r.glued}
+    outcomes = list(outcome_rows(fmt))
+    equations = [(["new_received", "carried_over"], ["handled_total", "carried_forward"]), (["handled_total"], outcomes)]
+    for r in rows:
+        if (r.key or "").startswith("subtotal_"):
+            g = r.key[len("subtotal_"):]
+            members = outcomes if g == "outcomes" else [x.key for x in rows if x.group == g]
+            equations.append(([r.key], members))
+    choices = [_row_splits(r) for r in glued]
+    ncols = len(glued[0].glued) if glued else 0
+    solutions = []
+    for combo in product(*choices):
+        value = dict(known)
+        value.update({r.key: list(c) for r, c in zip(glued, combo)})
+        good = True
+        for lhs, rhs in equations:
+            if not any(r.key in lhs + rhs for r in glued):
+                continue
+            for j in range(ncols):
+                terms = [value[k][j] for k in lhs + rhs]
+                if None in terms:
+                    continue
+                if sum(value[k][j] for k in lhs) != sum(value[k][j] for k in rhs):
+                    good = False
+        if good:
+            solutions.append(combo)
+    for i, r in enumerate(glued):
+        picked = {s[i] for s in solutions}
+        only = picked.pop() if len(picked) == 1 else None
+        for n, v in enumerate(r.glued):
+            out[v.path] = None if only is None else only[n]
+    for r in tables["review_litigation"]:
+        if r.glued:
+            digits = "".join(str(v.value) for v in r.glued)
+            found = [s for s in _all_splits(digits, 15)
+                     if all(s[g + 4] == s[g] + s[g + 1] + s[g + 2] + s[g + 3] for g in (0, 5, 10))]
+            for n, v in enumerate(r.glued):
+                out[v.path] = found[0][n] if len(found) == 1 else None
+    return out
+
+
 def _mark_last(tables: dict[str, list[TRow]]) -> None:
     for rows in tables.values():
         for r in rows:
@@ -343,7 +474,7 @@ def _format_values(rng: random.Random, tables: dict[str, list[TRow]], damage: se
     for rows in tables.values():
         for r in rows:
             for v in r.values:
-                if v.copy_of is not None or v.kind == "pad" or v.blank:
+                if v.copy_of is not None or v.kind in ("pad", "glued") or v.blank:
                     continue
                 s = _format_number(v.value, "thousands" in damage and abs(v.value) >= 1000 and rng.random() < 0.9)
                 if "units" in damage and rng.random() < unit_p:
@@ -522,6 +653,8 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
         _shift(rng, tables)
     if "extra_trailing_cells" in damage:
         _extra_trailing(rng, tables)
+    if "glued" in damage:
+        _glue(rng, tables, "fullwidth" in damage, set(null_cells))
     _mark_last(tables)
     if "blank_nulls" in damage:
         _choose_blanks(rng, tables, layout, blank_at_row_end)
@@ -544,6 +677,10 @@ def render(report: SynthReport, rng: random.Random, *, layout: str = "tsv", dama
     if "missing_other_column" in damage:
         for r in (schema.APP_ROWS_2019 if report.fmt == schema.FORMAT_2019 else schema.APP_ROWS):
             expected[app_path(r.key, "other")] = None
+    if "glued" in damage:
+        for path, value in glued_expected(tables, report.fmt).items():
+            expected[path] = value
+        findings += [("IN-10", "warning", r.glued[0].path) for rows in tables.values() for r in rows if r.glued]
     if report.fmt == schema.FORMAT_2019:
         for src, dst in schema.ACTIVE_2019_TO_2021.items():
             expected[dst] = expected["extra_2019." + src]
