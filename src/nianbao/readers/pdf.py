@@ -127,7 +127,7 @@ def read_pdf(path: str, data: bytes) -> Document:
         from .ocr import (
             ocr_pdf_pages,  # the OCR stack is imported only when a page needs it
         )
-        ocr_blocks = ocr_pdf_pages(path, data, scanned)
+        ocr_blocks = ocr_pdf_pages(path, data, scanned, notes=doc.notes)
         if len(scanned) == n:
             doc.kind = "ocr"
         else:
