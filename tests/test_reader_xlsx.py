@@ -8,6 +8,7 @@ read as blank (never 0) with a note; unreadable files fail with a Chinese messag
 from __future__ import annotations
 
 import io
+import os
 import random
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from nianbao.readers.xlsx import cell_text
 from nianbao.synth import random_report, render_file
 from nianbao.synth.data import app_path, check_consistent
 from nianbao.synth.xlsx import render_xlsx
-from .helpers import assert_exact, same
+
+from .helpers import assert_exact, assert_golden, same, write_golden
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = (schema.FORMAT_2021, schema.FORMAT_2019)
@@ -222,3 +224,31 @@ def test_real_date_cell_and_huge_merge(tmp_path):
     report = nianbao.load(path)
     assert report.report_date == rep.report_date
     assert_exact(rep, expected, report)
+
+
+# --------------------------------------------------------------------------- golden files
+
+DATA = Path(__file__).resolve().parent / "data" / "xlsx"
+REGEN = os.environ.get("NIANBAO_REGEN_GOLDEN") == "1"
+GOLDEN = {
+    # name: (seed, format, options) — workbooks as units fill them: one sheet or one sheet per table
+    "merged-ranges-one-sheet-2021": (301, "2021", {"sheets": "one"}),
+    "sheet-per-table-2019": (302, "2019", {"sheets": "per-table"}),
+}
+
+
+@pytest.mark.skipif(not REGEN, reason="set NIANBAO_REGEN_GOLDEN=1 to rewrite the golden files")
+def test_regenerate_golden():
+    for name, (seed, fmt, options) in GOLDEN.items():
+        rng = random.Random(seed)
+        rep = random_report(rng, fmt=fmt)
+        data, expected = render_xlsx(rep, rng, **options)
+        write_golden(DATA, name, ".xlsx", data, rep, expected)
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden(name):
+    """A golden workbook reads exactly as its gold file says, and its merged ranges are spans."""
+    assert_golden(DATA, name, ".xlsx")
+    doc = read(DATA / f"{name}.xlsx")
+    assert any(c.spanned for t in doc.tables for r in t.rows for c in r.cells)
