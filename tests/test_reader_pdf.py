@@ -222,3 +222,29 @@ def test_golden_tables_span_pages():
     """At least one golden PDF has 表三 split across pages (the case the stitching exists for)."""
     doc = read(DATA / "merged-cells-2021.pdf")
     assert any(len({r.source.page for r in t.rows}) > 1 for t in doc.tables if isinstance(t, Table))
+
+
+def test_mixed_text_and_scanned_pages(tmp_path):
+    """A PDF whose first pages have a text layer and whose last pages are scans (a unit that scanned
+    the signed table pages): the text pages are read from the text layer, the scans through OCR, the
+    tables cut between the two joined by the recognizer — every value exact, the OCR pages noted."""
+    import io
+
+    from nianbao.synth.scan import render_scan
+    rep = random_report(random.Random(5))
+    text_pdf, expected = render_pdf(rep, random.Random(6))
+    scan_pdf, _ = render_scan(rep, random.Random(6))
+    text_doc, scan_doc = pdfium.PdfDocument(text_pdf), pdfium.PdfDocument(scan_pdf)
+    assert len(text_doc) == len(scan_doc) >= 4
+    mixed = pdfium.PdfDocument.new()
+    mixed.import_pages(text_doc, [0, 1])
+    mixed.import_pages(scan_doc, list(range(2, len(scan_doc))))
+    buf = io.BytesIO()
+    mixed.save(buf)
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(buf.getvalue())
+    report = nianbao.load(path)
+    assert_exact(rep, expected, report)
+    assert any("没有文字层" in n.message and n.rule == "IN-08" for n in report.notes)
+    sources = [report.value(p).source for p in expected if report.value(p).source is not None]
+    assert any(s.confidence is None for s in sources) and any(s.confidence is not None for s in sources)
