@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from ..document import Cell, Document, Paragraph, Row, Source, Table
 from ..errors import ReadError
+from . import lattice
 
 MAX_PAGES = 200  # an annual report has 3–30 pages; a 500-page file is a compilation or not a report
 SNAP = 2.0       # points: border lines this close are the same line
@@ -287,30 +288,10 @@ def _components(hs, vs):
 
 def _lattice(hs, vs, ys: list[float], xs: list[float], chars: list[Char], page: int) -> PTable:
     """Grid slots between consecutive lines, joined where no line separates them, into cells."""
-    nr, nc = len(ys) - 1, len(xs) - 1
-    parent = list(range(nr * nc))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for r in range(nr):
-        for c in range(nc):
-            if c + 1 < nc and not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
-                parent[find(r * nc + c + 1)] = find(r * nc + c)
-            if r + 1 < nr and not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
-                parent[find((r + 1) * nc + c)] = find(r * nc + c)
-    boxes: dict[int, list[int]] = {}
-    for r in range(nr):
-        for c in range(nc):
-            root = find(r * nc + c)
-            b = boxes.get(root)
-            if b is None:
-                boxes[root] = [r, c, r, c]
-            else:
-                b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+    nr = len(ys) - 1
+    rects = lattice.cells(ys, xs, lambda x, y0, y1: _covered(vs, x, y0, y1), lambda y, x0, x1: _covered(hs, y, x0, x1))
+    owner = {(r, c): k for k, (r0, c0, r1, c1) in enumerate(rects)
+             for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
     inside: dict[int, list[Char]] = {}
     for ch in chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
@@ -318,9 +299,9 @@ def _lattice(hs, vs, ys: list[float], xs: list[float], chars: list[Char], page: 
             continue
         c = _slot(xs, cx)
         r = _slot(ys, cy)
-        inside.setdefault(find(r * nc + c), []).append(ch)
-    cells = [PCell(r0, r1, xs[c0], xs[c1 + 1], _cell_text(inside.get(root, [])))
-             for root, (r0, c0, r1, c1) in boxes.items()]
+        inside.setdefault(owner[r, c], []).append(ch)
+    cells = [PCell(r0, r1, xs[c0], xs[c1 + 1], _cell_text(inside.get(k, [])))
+             for k, (r0, c0, r1, c1) in enumerate(rects)]
     cells.sort(key=lambda p: (p.r0, p.x0))
     return PTable(page, ys[0], ys[-1], xs[0], xs[-1], nr, cells, [page] * nr)
 

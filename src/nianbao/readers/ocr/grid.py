@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .. import lattice
+
 # ------------------------------------------------------------------------------------------ ruling
 
 def _clusters(values: list[float], tol: float, weights: list[float] | None = None) -> list[float]:
@@ -140,30 +142,7 @@ def _cells(ink, ink_h, ink_v, ys, xs, tol, ch):
         if len(keep_x) == len(xs) and len(keep_y) == len(ys):
             break
         xs, ys = [xs[k] for k in keep_x], [ys[k] for k in keep_y]
-    nr, nc = len(ys) - 1, len(xs) - 1
-    parent = list(range(nr * nc))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for r in range(nr):
-        for c in range(nc):
-            if c + 1 < nc and not ruled_v(xs[c + 1], ys[r], ys[r + 1]):
-                parent[find(r * nc + c + 1)] = find(r * nc + c)
-            if r + 1 < nr and not ruled_h(ys[r + 1], xs[c], xs[c + 1]):
-                parent[find((r + 1) * nc + c)] = find(r * nc + c)
-    groups: dict[int, list[int]] = {}
-    for i in range(nr * nc):
-        groups.setdefault(find(i), []).append(i)
-    rects = []
-    for members in groups.values():
-        rs = [i // nc for i in members]
-        cs = [i % nc for i in members]
-        rects.append((min(rs), min(cs), max(rs), max(cs)))
-    return ys, xs, sorted(rects)
+    return ys, xs, lattice.cells(ys, xs, ruled_v, ruled_h)
 
 
 # ------------------------------------------------------------------------------------------ cell text
