@@ -60,7 +60,7 @@ def engine_params() -> dict:
 
 
 REC_SHAPE = (3, 48, 160)
-REC_BUDGET = 60  # sum over a batch of the crops' padded width/height: bounds recogniser memory
+REC_BUDGET = 36  # sum over a batch of the crops' padded width/height: bounds recogniser memory
 
 _ENGINE = None
 _ENGINE_LOCK = threading.RLock()

@@ -52,9 +52,15 @@ def _find_grids(cv2, np, ink, ch) -> list[_Grid]:
     # stroke of a big character does not touch the ruling).
     vsegs, pieces = [], []
     for x, y, sw, sh, _ in vstats[1:nv]:
-        if sw > max(6, ch / 3):
-            continue
         xc = x + sw / 2
+        if sw > max(6, ch / 3):
+            # A rule touched by a character's vertical stroke (a stacked header set tight against
+            # it) is one wide component: the rule is the column of ink that runs the furthest.
+            runs = (vl[y:y + sh, x:x + sw] > 0).sum(axis=0)
+            best = int(runs.argmax())
+            if runs[best] < 2 * ch:
+                continue
+            xc = x + best + 0.5
         top = any(abs(hy - y) <= touch and x0 - touch <= xc <= x1 + touch for x0, x1, hy in hsegs)
         bottom = any(abs(hy - (y + sh)) <= touch and x0 - touch <= xc <= x1 + touch for x0, x1, hy in hsegs)
         if (top and bottom) or sh >= 2 * ch:
