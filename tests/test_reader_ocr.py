@@ -261,3 +261,18 @@ def test_scanned_pdf_through_load():
     assert not wrong, dict(list(wrong.items())[:8])
     assert report.unit == gold["unit"] and report.report_date == gold["report_date"]
     assert read(DATA / "scanned-2021.pdf").kind == "ocr"
+
+
+def test_rule_touched_by_stacked_header_is_kept(tmp_path):
+    """Regression: in this report 表四's stacked header “结果纠正” touches the column rule, and the rule
+    was lost — the header cells merged and every value after it shifted one column left (21|0 read
+    as 210). The rule is found as the longest ink column of the touching component."""
+    from nianbao.synth.scan import render_scan
+    rng = random.Random(20_001)
+    rep = random_report(rng, fmt="2019")
+    data, expected = render_scan(rep, rng, dpi=150)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(data)
+    flat = nianbao.load(path).flat()
+    wrong = {p: (want, flat.get(p)) for p, want in expected.items() if not same(flat.get(p), want)}
+    assert not wrong, wrong
