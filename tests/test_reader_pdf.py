@@ -21,7 +21,7 @@ import pytest
 import nianbao
 from nianbao.document import Table
 from nianbao.readers import read
-from nianbao.synth import random_report, render_file
+from nianbao.synth import random_report
 from nianbao.synth.pdf import render_pdf
 
 from .helpers import assert_exact, assert_golden, write_golden
@@ -100,17 +100,6 @@ def test_wrapped_prose_is_one_paragraph(live):
     texts = [p.text for p in doc.paragraphs]
     for para in rep.sections.get("summary", [])[:2]:
         assert para in texts, (para, texts[:8])
-
-
-def test_same_report_as_text_and_pdf(tmp_path):
-    """The same report printed as a tab-separated text file and as a PDF reads identically."""
-    rep = random_report(random.Random(41), fmt="2021")
-    render_file(rep, tmp_path / "r.txt", random.Random(99), layout="tsv")
-    data, _ = render_pdf(rep, random.Random(99))
-    (tmp_path / "r.pdf").write_bytes(data)
-    from_text = nianbao.load(tmp_path / "r.txt").to_dict()
-    from_pdf = nianbao.load(tmp_path / "r.pdf").to_dict()
-    assert from_pdf == from_text
 
 
 def test_pdf_named_otherwise_is_read_by_content(live, tmp_path):
