@@ -473,44 +473,59 @@ def _continues_row(last: list[PCell], first: list[PCell]) -> bool:
 # ------------------------------------------------------------------------------------------ blocks
 
 def _blocks(items: list, sizes) -> list:
+    """Lattice tables as grids; the text between them — prose lines joined into paragraphs, and lines
+    cut by wide gaps (a table drawn without lines) — through the text reader's own line parser, which
+    already reads space-separated rows as people copy them out of PDFs. Sources say page and line."""
+    from .text import parse_lines
     blocks: list = []
     lines_on_page: dict[int, int] = {}
+    texts: list[str] = []
+    where: list[Source] = []
     para: list[PLine] = []
+
+    def place(page: int) -> Source:
+        n = lines_on_page[page] = lines_on_page.get(page, 0) + 1
+        return Source(line=n, page=page)
 
     def flush() -> None:
         if para:
-            n = lines_on_page[para[0].page] = lines_on_page.get(para[0].page, 0) + 1
-            blocks.append(Paragraph("".join(p.text for p in para), Source(line=n, page=para[0].page)))
+            texts.append("".join(p.text for p in para))
+            where.append(place(para[0].page))
             para.clear()
+
+    def parse() -> None:
+        flush()
+        if not texts:
+            return
+        for block in parse_lines("", texts).blocks:
+            if isinstance(block, Paragraph):
+                block.source = where[block.source.line - 1]
+            else:
+                for row in block.rows:
+                    src = where[row.source.line - 1]
+                    row.source = src
+                    row.cells = [c._replace(source=src._replace(col=c.source.col)) for c in row.cells]
+            blocks.append(block)
+        texts.clear()
+        where.clear()
 
     text_lines = [it for it in items if isinstance(it, PLine)]
     left = min((ln.x0 for ln in text_lines), default=0.0)
     right = max((ln.x1 for ln in text_lines), default=0.0)
-    unruled: list[Row] = []
-
-    def close_unruled() -> None:
-        if unruled:
-            blocks.append(Table(list(unruled), sum(isinstance(b, Table) for b in blocks) + 1, layout="tsv"))
-            unruled.clear()
-
     for it in items:
         if isinstance(it, PTable):
-            flush()
-            close_unruled()
+            parse()
             blocks.append(_grid(it, sum(isinstance(b, Table) for b in blocks) + 1))
             continue
-        if it.is_row:  # a table drawn without lines: each gap-separated chunk is a cell
+        if it.is_row:
             flush()
-            n = lines_on_page[it.page] = lines_on_page.get(it.page, 0) + 1
-            src = Source(line=n, page=it.page)
-            unruled.append(Row([Cell(t, src._replace(col=k)) for k, t in enumerate(it.chunks, 1)], src))
+            texts.append(" ".join(it.chunks))
+            where.append(place(it.page))
             continue
-        close_unruled()
         if para and not _continues(para[-1], it, left, right):
             flush()
         para.append(it)
-    flush()
-    close_unruled()
+    parse()
     return blocks
 
 
