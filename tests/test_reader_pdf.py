@@ -237,3 +237,20 @@ def test_mixed_text_and_scanned_pages(tmp_path):
     assert any("没有文字层" in n.message and n.rule == "IN-08" for n in report.notes)
     sources = [report.value(p).source for p in expected if report.value(p).source is not None]
     assert any(s.confidence is None for s in sources) and any(s.confidence is not None for s in sources)
+
+
+def test_table_without_lines_reads_rows_of_cells(tmp_path):
+    """A PDF printed from a tab-separated text (tables without ruling lines, cells at tab stops): each
+    table row comes back as its label and its seven numbers, by the gaps between them."""
+    from nianbao.libreoffice import convert
+    from nianbao.synth import render_text
+    rep = random_report(random.Random(0))
+    text = render_text(rep, random.Random(1), layout="tsv")
+    path = tmp_path / "unruled.pdf"
+    path.write_bytes(convert(text.encode("utf-8"), ".txt", "pdf"))
+    doc = read(path)
+    rows = [r.texts for t in doc.tables for r in t.rows]
+    cols = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total")
+    for key, label in (("new_received", "一、本年新收政府信息公开申请数量"), ("carried_over", "二、上年结转政府信息公开申请数量")):
+        want = [label] + [str(rep.cells[f"applications.{key}.{c}"]) for c in cols]
+        assert want in rows, (want, rows[:6])
