@@ -43,6 +43,19 @@ def write_golden(folder, name: str, suffix: str, data: bytes, rep, expected) -> 
                                               encoding="utf-8")
 
 
+def rewrite_golden_files(folder, suffix: str, golden: dict, render) -> None:
+    """Rewrite every golden file of a format: `golden` maps name → (seed, report format, render options),
+    `render(report, rng, **options) -> (bytes, expected)` is the format's generator."""
+    import random
+
+    from nianbao.synth import random_report
+    for name, (seed, fmt, options) in golden.items():
+        rng = random.Random(seed)
+        rep = random_report(rng, fmt=fmt)
+        data, expected = render(rep, rng, **options)
+        write_golden(folder, name, suffix, data, rep, expected)
+
+
 def assert_golden(folder, name: str, suffix: str):
     """A golden document reads exactly as its NAME.gold.json says; returns the report for more checks."""
     import json

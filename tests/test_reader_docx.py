@@ -33,7 +33,7 @@ from nianbao.synth.docx import (
     review_grid,
 )
 
-from .helpers import assert_exact, assert_golden, same, write_golden
+from .helpers import assert_exact, assert_golden, rewrite_golden_files, same
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "docx"
@@ -166,12 +166,7 @@ GOLDEN = {
 def regenerate_golden() -> None:
     """Write tests/data/docx/<name>.docx and <name>.gold.json (the generator's truth, not the reader's
     output). Run with NIANBAO_REGEN_GOLDEN=1 pytest tests/test_reader_docx.py -k regenerate."""
-    DATA.mkdir(parents=True, exist_ok=True)
-    for name, (seed, fmt, options) in GOLDEN.items():
-        rng = random.Random(seed)
-        rep = random_report(rng, fmt=fmt)
-        data, expected = render_docx(rep, rng, **options)
-        write_golden(DATA, name, ".docx", data, rep, expected)
+    rewrite_golden_files(DATA, ".docx", GOLDEN, render_docx)
 
 
 @pytest.mark.skipif(not REGEN, reason="set NIANBAO_REGEN_GOLDEN=1 to rewrite the golden files")

@@ -24,7 +24,7 @@ from nianbao.readers import read
 from nianbao.synth import random_report
 from nianbao.synth.pdf import render_pdf
 
-from .helpers import assert_exact, assert_golden, write_golden
+from .helpers import assert_exact, assert_golden, rewrite_golden_files
 
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
 REGEN = os.environ.get("NIANBAO_REGEN_GOLDEN") == "1"
@@ -181,12 +181,7 @@ def regenerate_golden() -> None:
     import tempfile
 
     from nianbao.libreoffice import soffice
-    DATA.mkdir(parents=True, exist_ok=True)
-    for name, (seed, fmt, options) in GOLDEN.items():
-        rng = random.Random(seed)
-        rep = random_report(rng, fmt=fmt)
-        data, expected = render_pdf(rep, rng, **options)
-        write_golden(DATA, name, ".pdf", data, rep, expected)
+    rewrite_golden_files(DATA, ".pdf", GOLDEN, render_pdf)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "encrypted.txt"
         src.write_text("2024年政府信息公开工作年度报告\n一、总体情况\n", encoding="utf-8")

@@ -28,7 +28,7 @@ from nianbao.synth import random_report, render_file
 from nianbao.synth.data import app_path, check_consistent
 from nianbao.synth.xlsx import render_xlsx
 
-from .helpers import assert_exact, assert_golden, same, write_golden
+from .helpers import assert_exact, assert_golden, rewrite_golden_files, same
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = (schema.FORMAT_2021, schema.FORMAT_2019)
@@ -239,11 +239,7 @@ GOLDEN = {
 
 @pytest.mark.skipif(not REGEN, reason="set NIANBAO_REGEN_GOLDEN=1 to rewrite the golden files")
 def test_regenerate_golden():
-    for name, (seed, fmt, options) in GOLDEN.items():
-        rng = random.Random(seed)
-        rep = random_report(rng, fmt=fmt)
-        data, expected = render_xlsx(rep, rng, **options)
-        write_golden(DATA, name, ".xlsx", data, rep, expected)
+    rewrite_golden_files(DATA, ".xlsx", GOLDEN, render_xlsx)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
