@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Debian packages the project needs (checked with dpkg, installed with apt-get when missing).
-# LibreOffice converts DOC/WPS/RTF/ODT/XLS/ET and renders PDFs.
-APT_PACKAGES ?= python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-wqy-zenhei
+# LibreOffice converts DOC/WPS/RTF/ODT/XLS/ET and renders PDFs; postgresql is the real server the
+# store tests start in a temp dir.
+APT_PACKAGES ?= python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-wqy-zenhei postgresql
 
 .PHONY: setup run test bench docs clean
 
@@ -14,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	./scripts/ensure-apt.sh $(APT_PACKAGES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,ocr]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ocr,postgres,charts,cluster]'
 	@# Bytecode once, up front: where PYTHONDONTWRITEBYTECODE is set, every start would recompile.
 	@$(BIN)/python -m compileall -q src/nianbao >/dev/null
 	@touch $@

@@ -26,6 +26,7 @@ class CheckResult:
     error: str | None = None
     report: Report | None = None
     findings: list[Finding] = field(default_factory=list)
+    kind: str | None = None  # the reader that read the file (text, html, docx, pdf, ocr…)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -38,8 +39,11 @@ class CheckResult:
 
 
 def check_file(path: str, config: Config | None = None) -> CheckResult:
+    kind = None
     try:
-        report = recognize(read(path))
+        doc = read(path)
+        kind = doc.kind
+        report = recognize(doc)
     except ReadError as exc:
         return CheckResult(path, FAILED, exc.message)
     except MemoryError:
@@ -49,8 +53,9 @@ def check_file(path: str, config: Config | None = None) -> CheckResult:
     try:
         findings = run_rules(report, config)
     except Exception as exc:
-        return CheckResult(path, FAILED, f"检查规则运行出错（{type(exc).__name__}: {exc}），请将此文件反馈给开发者", report)
-    return CheckResult(path, report.status, None, report, findings)
+        return CheckResult(path, FAILED, f"检查规则运行出错（{type(exc).__name__}: {exc}），请将此文件反馈给开发者", report,
+                           kind=kind)
+    return CheckResult(path, report.status, None, report, findings, kind)
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:

@@ -12,10 +12,10 @@ import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from . import __version__
-from .batch import FAILED, check_file, expand_paths
-from .config import Config
-from .errors import ReadError, UsageError
+from .. import __version__
+from ..batch import FAILED, check_file, expand_paths
+from ..config import Config
+from ..errors import ReadError, UsageError
 
 EXIT_OK = 0          # no error-severity finding in any file
 EXIT_FINDINGS = 1    # at least one error-severity finding
@@ -137,7 +137,7 @@ def check(
             n_errors += r.count("error") > 0
         raise typer.Exit(_exit_code(n_failed, n_errors))
     if format is CheckFormat.csv:
-        from .outputs.tabular import findings_csv
+        from ..outputs.tabular import findings_csv
         first = True
         for r in _run(files, cfg, progress):
             sys.stdout.write(findings_csv([r], header=first))
@@ -145,7 +145,7 @@ def check(
             n_failed += r.status == FAILED
             n_errors += r.count("error") > 0
         raise typer.Exit(_exit_code(n_failed, n_errors))
-    from .outputs.human import SummaryRow, render_one, render_summary
+    from ..outputs.human import SummaryRow, render_one, render_summary
     console = _out()
     single = len(files) == 1
     show_tables = tables if tables is not None else single
@@ -171,7 +171,7 @@ def extract(
     """把多份年报的数据汇成一张表：每份报告一行，每个单元格一列（列名为 schema 键，XLSX 为中文表头）。"""
     if not output.lower().endswith((".json", ".jsonl", ".csv", ".xlsx")):
         _fail(f"不支持的输出格式“{output}”：请用 .json、.jsonl、.csv 或 .xlsx 结尾")
-    from .outputs.tabular import write_extract
+    from ..outputs.tabular import write_extract
     cfg = _config(config)
     results = list(_run(_files(paths), cfg, progress))
     try:
@@ -193,9 +193,9 @@ def explain(
     all_cells: bool = typer.Option(False, "--all", help="列出全部单元格（默认省略印出为 0 且无需说明的）"),
 ) -> None:
     """说明每个数是怎么找到的：原文的行/单元格 → 报表单元格，以及识别时做了哪些推定。"""
-    from .outputs import explain as ex
-    from .readers import read
-    from .recognize import recognize
+    from ..outputs import explain as ex
+    from ..readers import read
+    from ..recognize import recognize
     try:
         report = recognize(read(file))
     except ReadError as exc:
@@ -212,7 +212,7 @@ def rules(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="显示每条规则的详细说明"),
 ) -> None:
     """列出检查规则目录：代码、规则、级别、类别和依据。"""
-    from .outputs import catalogue
+    from ..outputs import catalogue
     if format is RulesFormat.markdown:
         sys.stdout.write(catalogue.render_markdown() + "\n")
     elif format is RulesFormat.json:
@@ -225,6 +225,9 @@ def rules(
 def version() -> None:
     """显示版本号。"""
     typer.echo(f"nianbao {__version__}")
+
+
+from . import corpus  # noqa: E402,F401  (registers ingest, units, stats, rollup, chart, export)
 
 
 # Click's usage errors, in Chinese. Unknown messages pass through unchanged.

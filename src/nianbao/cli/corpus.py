@@ -1,0 +1,137 @@
+"""The corpus commands: ingest files into a store, list and fix units, statistics, roll-ups, charts
+and exports. Each is thin over ``nianbao.ingest`` and ``nianbao.store``."""
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sys
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..batch import expand_paths
+from ..errors import UsageError
+from . import EXIT_OK, EXIT_UNREADABLE, ZhCommand, _config, _err, _fail, _out, app
+
+DB_HELP = "数据库：SQLite 文件路径（默认 nianbao.db，或环境变量 NIANBAO_DB）或 postgresql://用户@主机/库名"
+ACTION_ZH = {"new": "新入库", "version": "新版本", "unchanged": "未变化，跳过", "failed": "无法读取"}
+
+
+class IngestFormat(str, enum.Enum):
+    human = "human"
+    json = "json"
+
+
+def _engine(db: Optional[str]):
+    from ..store.db import open_engine
+    try:
+        return open_engine(db)
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+def _list_file(path: str) -> list[str]:
+    """A list file: one path per line (blank lines and # comments skipped), relative to the list."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            lines = fh.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"无法读取文件清单 {path}：{getattr(exc, 'strerror', None) or exc}")
+    base = os.path.dirname(os.path.abspath(path))
+    return [os.path.join(base, s) for s in (line.strip() for line in lines) if s and not s.startswith("#")]
+
+
+@app.command(cls=ZhCommand)
+def ingest(
+    paths: list[str] = typer.Argument(None, help="报告文件或文件夹（文件夹递归查找）", show_default=False, metavar="路径"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    list_file: Optional[str] = typer.Option(None, "--list", "-l", help="文件清单：每行一个路径"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="并行进程数（默认 CPU 核数）"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="在 Dask 集群上读取，如 tcp://主机:8786"),
+    mapping: Optional[str] = typer.Option(None, "--map", help="单位对照表（CSV：单位、区划路径、层级、上级）"),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="配置文件（TOML），如各地年报截止日期"),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="重新读取上次无法读取的文件"),
+    format: IngestFormat = typer.Option(IngestFormat.human, "--format", "-f", help="human 或 json（每个文件一行 JSON）"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="逐个列出每个文件的结果（默认只列出新版本和无法读取的）"),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="显示进度条（默认：在终端中时显示）"),
+) -> None:
+    """把年报读入数据库：逐个识别、检查并保存（同一文件按内容去重，重复导入不会产生重复数据）。
+
+    同一单位同一年份的文件内容变化时保存为新版本，旧版本保留。中途中断后重新运行即可接着完成。
+    退出码：0 全部读入；2 有文件无法读取或用法错误。"""
+    from ..ingest import ingest as run_ingest
+    all_paths = list(paths or [])
+    if list_file:
+        all_paths += _list_file(list_file)
+    if not all_paths:
+        _fail("请给出要导入的报告文件、文件夹或 --list 文件清单")
+    files = list(expand_paths(all_paths))
+    if not files:
+        _fail("没有找到可导入的报告文件：" + "、".join(all_paths))
+    cfg = _config(config)
+    engine = _engine(db)
+    if mapping:
+        _apply_mapping(engine, mapping)
+    console, err = _out(), _err()
+    show = progress if progress is not None else sys.stderr.isatty()
+    bar = Progress(TextColumn("[bold]导入中"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[name]}"),
+                   TimeRemainingColumn(), console=err, transient=True, disable=not show)
+    task = bar.add_task("ingest", total=len(files), name="")
+
+    def on_outcome(o) -> None:
+        bar.update(task, advance=1, name=os.path.basename(o.path)[:30])
+        if format is IngestFormat.json:
+            sys.stdout.write(json.dumps(_outcome_dict(o), ensure_ascii=False) + "\n")
+        elif verbose or o.action in ("failed", "version"):
+            bar.console.print(_outcome_line(o), highlight=False, soft_wrap=True)
+
+    try:
+        with bar:
+            summary = run_ingest(files, engine, workers=workers, cluster=cluster, config=cfg,
+                                 retry_failed=retry_failed, on_outcome=on_outcome)
+    except UsageError as exc:
+        _fail(str(exc))
+    counts = summary.counts
+    if format is IngestFormat.human:
+        from ..store.db import display_name
+        rate = (counts["new"] + counts["version"] + counts["failed"]) / summary.seconds if summary.seconds else 0
+        console.print(f"已导入 {display_name(str(engine.url))}：共 {len(summary.outcomes)} 个文件，"
+                      f"新入库 {counts['new']}，新版本 {counts['version']}，未变化跳过 {counts['unchanged']}，"
+                      f"无法读取 {counts['failed']}；用时 {summary.seconds:.1f} 秒"
+                      + (f"（{rate:.0f} 份/秒，{summary.executor}）" if summary.executor else ""), highlight=False)
+        n_err = sum(1 for o in summary.outcomes if o.errors)
+        if n_err:
+            console.print(f"其中 {n_err} 份新入库的报告有错误，可用 nianbao stats 或 nianbao export 查看。")
+    raise typer.Exit(EXIT_UNREADABLE if counts["failed"] else EXIT_OK)
+
+
+def _outcome_dict(o) -> dict:
+    return {"file": o.path, "action": o.action, "status": o.status, "error": o.error, "unit": o.unit,
+            "year": o.year, "version": o.version, "errors": o.errors, "warnings": o.warnings}
+
+
+def _outcome_line(o) -> str:
+    mark = {"new": "[green]＋[/]", "version": "[yellow]↻[/]", "unchanged": "[dim]＝[/]", "failed": "[red]✗[/]"}[o.action]
+    what = ACTION_ZH[o.action]
+    if o.action == "version":
+        what += f"（第 {o.version} 版，旧版本保留）"
+    if o.error:
+        what += f"：{o.error}"
+    who = f"  {o.unit or '未识别单位'} {o.year or '年份未知'}年" if o.action in ("new", "version") else ""
+    problems = f"  错误 {o.errors}，警告 {o.warnings}" if o.action in ("new", "version") else ""
+    return f"{mark} {o.path}  {what}{who}{problems}"
+
+
+def _apply_mapping(engine, path: str) -> int:
+    from .. import regions
+    from ..store.units import store_mapping
+    try:
+        mapping = regions.load_mapping(path)
+    except UsageError as exc:
+        _fail(str(exc))
+    with engine.begin() as conn:
+        changed = store_mapping(conn, mapping)
+    _err().print(f"已载入单位对照表 {path}：{len(mapping)} 个单位，更新了库中 {changed} 个单位的层级/区划。")
+    return changed

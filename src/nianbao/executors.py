@@ -1,0 +1,84 @@
+"""Where batch work runs: in this process, on a local process pool, or on a Dask cluster.
+
+One small interface — ``map(fn, items)`` yields ``fn(item)`` for each item, in the items' order (so
+that what ingest stores does not depend on which worker finished first) — and ingest does not know
+which engine runs it. The local pool is the default; ``--cluster tcp://host:port``
+hands the same tasks to an existing Dask distributed scheduler (its workers need nianbao installed and
+the files on a path they can read, as on a cluster with a shared file system).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .errors import UsageError
+
+
+class SerialExecutor:
+    """Everything in this process: one worker, or debugging."""
+    name = "本进程"
+
+    def map(self, fn: Callable, items: Iterable) -> Iterator[Any]:
+        for item in items:
+            yield fn(item)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalPool:
+    """A pool of worker processes on this machine (fork: workers start in milliseconds)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.name = f"本机 {workers} 个进程"
+        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self._pool = ctx.Pool(workers, maxtasksperchild=200)
+
+    def map(self, fn: Callable, items: Iterable) -> Iterator[Any]:
+        yield from self._pool.imap(fn, items)
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+
+class DaskExecutor:
+    """Tasks on an existing Dask distributed cluster (``tcp://host:port``)."""
+
+    def __init__(self, address: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("使用 --cluster 需要安装 Dask：pip install 'nianbao[cluster]'") from None
+        try:
+            self._client = Client(address, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(f"无法连接 Dask 集群 {address}：{exc}") from None
+        n = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
+        self.name = f"Dask 集群 {address}（{n} 个 worker）"
+
+    def map(self, fn: Callable, items: Iterable) -> Iterator[Any]:
+        # pure=False: identical arguments are still separate tasks (Dask would otherwise dedupe them).
+        futures = self._client.map(fn, list(items), pure=False)
+        try:
+            for future in futures:
+                yield future.result()
+                future.release()
+        finally:
+            self._client.cancel(futures)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def make_executor(workers: int | None = None, cluster: str | None = None):
+    """The executor for ``--workers N`` / ``--cluster ADDRESS`` (default: one process per CPU)."""
+    if cluster:
+        return DaskExecutor(cluster)
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n < 1:
+        raise UsageError("--workers 至少为 1")
+    return SerialExecutor() if n == 1 else LocalPool(n)

@@ -1,0 +1,95 @@
+"""Between a checked report and the store's rows, both ways.
+
+`record_of` runs in the ingest workers (a local process or a Dask worker): it turns one file's
+Report and findings into plain tuples, cheap to pickle and ready for a bulk insert, so the single
+writer only writes. `reports_from_rows` rebuilds Reports from the store — with every value's state,
+raw text and provenance — for the cross-year rules and for exports that must equal what
+`nianbao check --format json` printed for the same file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import schema
+from ..document import Source
+from ..model import ABSENT, Finding, Report, SectionText, Value
+
+# A cell row: (path, value, is_float, state, raw, how, line, page, tbl, row, col, confidence, extra)
+CellRow = tuple
+
+
+@dataclass(slots=True)
+class Record:
+    """One ingested file as the worker saw it: file facts, the report (as rows) and its findings."""
+    path: str
+    sha256: str
+    size: int
+    status: str                       # ok | partial | failed
+    error: str | None = None
+    kind: str | None = None           # the reader that read it: text, html, docx, pdf, ocr…
+    unit: str | None = None           # as printed
+    year: int | None = None
+    format: str = schema.FORMAT_UNKNOWN
+    title: str | None = None
+    report_date: str | None = None
+    cells: list[CellRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    sections: dict[str, list] = field(default_factory=dict)   # key -> [heading, text, misplaced]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_report(self) -> bool:
+        return self.status != "failed"
+
+
+def record_of(path: str, sha256: str, size: int, status: str, error: str | None, kind: str | None,
+              report: Report | None, findings: list[Finding]) -> Record:
+    rec = Record(path, sha256, size, status, error, kind)
+    if report is None:
+        return rec
+    rec.unit, rec.year, rec.format = report.unit, report.year, report.format
+    rec.title, rec.report_date = report.title, report.report_date
+    rec.cells = [_cell_row(p, v, False) for p, v in report.cells.items() if v.state != ABSENT]
+    rec.cells += [_cell_row(p, v, True) for p, v in report.extra_cells.items() if v.state != ABSENT]
+    rec.findings = list(findings)
+    rec.sections = {k: [s.heading, s.text, s.misplaced] for k, s in report.sections.items()}
+    rec.details = {"tables_found": [k for k, v in report.tables_found.items() if v is not None],
+                   "missing": list(report.missing), "extra": list(report.extra),
+                   "table_formats": dict(report.table_formats), "format_how": report.format_how}
+    return rec
+
+
+def _cell_row(path: str, v: Value, extra: bool) -> CellRow:
+    s = v.source or Source()
+    return (path, v.value, isinstance(v.value, float), v.state, v.raw, v.how, s.line, s.page, s.table, s.row, s.col,
+            s.confidence, extra)
+
+
+def figure_values(cells: list[CellRow], columns: list[tuple[str, str]]) -> dict[str, Any]:
+    """The ``figures`` row of a report: the value of each figure column's cell (None when absent)."""
+    by_path = {c[0]: c[1] for c in cells if not c[-1]}
+    return {name: by_path.get(path) for name, path in columns}
+
+
+def report_from_rows(meta: dict[str, Any], cells: list[CellRow]) -> Report:
+    """A Report rebuilt from the store. ``meta`` carries the reports row (and the file path)."""
+    report = Report(path=meta["path"], format=meta["format"], unit=meta["unit_printed"], year=meta["year"],
+                    report_date=meta["report_date"], title=meta["title"], status=meta["status"])
+    for path, value, is_float, state, raw, how, line, page, tbl, row, col, conf, extra in cells:
+        has_source = any(x is not None for x in (line, page, tbl, row, col))
+        src = Source(line, page, tbl, row, col, conf) if has_source else None
+        if value is not None:
+            value = float(value) if is_float else int(value)
+        (report.extra_cells if extra else report.cells)[path] = Value(value, state, raw, src, None, how)
+    for key, (heading, text, misplaced) in (meta.get("sections") or {}).items():
+        report.sections[key] = SectionText(key, heading, text, None, None, misplaced=bool(misplaced))
+    details = meta.get("details") or {}
+    for key in schema.TABLE_SECTIONS:
+        report.tables_found[key] = Source() if key in details.get("tables_found", ()) else None
+    report.missing = list(details.get("missing", ()))
+    report.extra = list(details.get("extra", ()))
+    report.table_formats = dict(details.get("table_formats", {}))
+    report.format_how = details.get("format_how", "")
+    return report
+

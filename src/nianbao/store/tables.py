@@ -1,0 +1,139 @@
+"""The store's tables (SQLAlchemy Core): what a corpus of reports keeps.
+
+Core rather than the ORM: ingest writes hundreds of reports a second in bulk, and every reader of the
+store (stats, export, the web app) runs set queries, never object graphs.
+
+- ``files``: every file ever ingested, by content hash; the hash makes ingest idempotent.
+- ``units``: one row per reporting body (normalised name), with level and region path.
+- ``unit_mapping``: the user's mapping file, kept so that later ingests apply it too.
+- ``reports``: one row per ingested file that produced a report; a changed file of the same unit and
+  year is a new version (``version`` + 1), the old one kept with ``is_current`` false.
+- ``cells``: every cell the document gave (absent cells are not stored), with its provenance.
+  ``cell_paths`` numbers the cell paths so that the biggest table stays narrow.
+- ``figures``: the 总计 column of 表三 and all of 表四, one wide row per report, so that corpus
+  statistics are one indexed scan instead of a pivot over millions of cells.
+- ``findings``: the rule findings of each report (cross-year ones are replaced when a neighbour year
+  changes).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, SmallInteger,
+                        String, Table, Text)
+
+from .. import schema
+
+metadata = MetaData()
+
+files = Table(
+    "files", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("path", Text, nullable=False),        # as given at ingest (the last time it was seen)
+    Column("name", Text, nullable=False),        # the file name, for listings
+    Column("size", Integer, nullable=False),
+    Column("kind", String(16)),                  # the format read: txt, pdf, docx…
+    Column("status", String(8), nullable=False),  # ok | partial | failed
+    Column("error", Text),                       # why a failed file could not be read (Chinese)
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, unique=True),  # regions.normalize_unit(name)
+    Column("name", Text, nullable=False),              # the name as printed (latest report)
+    Column("level", String(16)),                       # regions level key: township, county, department…
+    Column("region", Text),                            # "山西省/忻州市/河曲县", "/"-joined
+    Column("parent", Text),                            # the key of the parent unit, when known
+    Column("origin", String(8), nullable=False),       # name | mapping | manual: who set level/region
+)
+
+unit_mapping = Table(
+    "unit_mapping", metadata,
+    Column("key", Text, primary_key=True),
+    Column("unit", Text, nullable=False),
+    Column("region", Text),
+    Column("level", String(16)),
+    Column("parent", Text),
+)
+
+reports = Table(
+    "reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_id", Integer, ForeignKey("files.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("unit_id", Integer, ForeignKey("units.id")),
+    Column("year", SmallInteger),
+    Column("version", SmallInteger, nullable=False),
+    Column("is_current", Boolean, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("unit_printed", Text),
+    Column("title", Text),
+    Column("report_date", String(10)),
+    Column("n_errors", Integer, nullable=False),
+    Column("n_warnings", Integer, nullable=False),
+    Column("n_notices", Integer, nullable=False),
+    Column("late", Boolean, nullable=False),           # a PUB-01 finding: published after the deadline
+    Column("sections", JSON),                          # section key -> [heading, text]
+    Column("details", JSON),                           # table_formats, missing, extra, format_how
+    Index("ix_reports_unit_year", "unit_id", "year"),
+    Index("ix_reports_year_current", "year", "is_current"),
+)
+
+cell_paths = Table(
+    "cell_paths", metadata,
+    Column("id", Integer, primary_key=True),  # INTEGER: SQLite's rowid alias, numbered automatically
+    Column("path", Text, nullable=False, unique=True),
+)
+
+cells = Table(
+    "cells", metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("path_id", Integer, ForeignKey("cell_paths.id"), primary_key=True),
+    Column("value", Float),
+    Column("is_float", Boolean, nullable=False),  # printed with decimals (or converted): 25.0 stays 25.0
+    Column("state", String(8), nullable=False),
+    Column("raw", Text),
+    Column("how", Text),
+    Column("line", Integer),
+    Column("page", SmallInteger),
+    Column("tbl", SmallInteger),
+    Column("row", SmallInteger),
+    Column("col", SmallInteger),
+    Column("confidence", Float),
+    Column("extra", Boolean, nullable=False, default=False),  # an added subtotal cell (Report.extra_cells)
+    sqlite_with_rowid=False,
+)
+
+
+def figure_columns() -> list[tuple[str, str]]:
+    """(column name, cell path) of ``figures``: 表三's 总计 column by row key, 表四's cells as group_field."""
+    out = [(r.key, schema.app_path(r.key, "total")) for r in schema.APP_ROWS]
+    out += [(f"{g}_{f}", f"review_litigation.{g}.{f}") for g, _ in schema.RL_GROUPS for f, _ in schema.RL_FIELDS]
+    # 2019's single （六）其他处理 row (added by migration 0002)
+    out.append(("other_processing_2019", "extra_2019.applications.other_processing.total"))
+    return out
+
+
+figures = Table(
+    "figures", metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    *(Column(name, Float) for name, _ in figure_columns()),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("cells", JSON, nullable=False),
+    Column("location", Text, nullable=False),
+    Index("ix_findings_report", "report_id"),
+    Index("ix_findings_rule", "rule"),
+)
+
+__all__ = ["metadata", "files", "units", "unit_mapping", "reports", "cell_paths", "cells", "figures", "findings",
+           "figure_columns"]
