@@ -38,6 +38,10 @@ File format
           - {rule: IN-02, severity: warning, category: input, message: "……", cells: [...], location: "line 40"}
         config:                 # the TOML document of nianbao.config, as a mapping
           deadlines: {township: "01-31", region: [{match: 河曲县, level: township, date: "01-20"}]}
+        previous:               # last year's report of the same unit, for the cross-year rules (XY);
+          year: 2023            #   see “Previous year” below
+          cells:
+            applications.carried_forward.total: 2
         expect:                 # the findings of THIS rule, all of them; [] = the rule must stay silent
           - severity: error
             category: arithmetic
@@ -63,6 +67,17 @@ rows of 2019 with the single （六）其他处理 row under ``extra_2019.applic
 that have a 2019 equivalent (`schema.ACTIVE_2019_TO_2021`) filled from them, the others absent —
 exactly what the recognizer produces. Overriding a 2019 cell with a 2021 equivalent also overrides the
 2021 cell (unless the case sets that one too).
+
+Previous year
+=============
+
+``previous`` is a mapping of the report keys of a case (``base``, ``cells``, ``missing``, ``extra``,
+``sections``, ``unit``, ``year``, ``report_date``, ``title``, ``format``, ``table_formats``, ``labels``,
+``notes``; not ``name``/``expect``/``config``). It builds a second Report exactly as a case builds its
+own (`build_previous`), which the rule receives as ``ctx.previous``; without ``previous`` the rule gets
+``ctx.previous = None``. Like any case report it has the year of its base (``zeros``: 2024, ``2019``:
+2020) unless ``year`` is given, so a “last year” report usually says ``year: 2023`` (or the case's own
+report says ``year: 2021`` over a ``base: "2019"`` previous).
 
 What ``missing`` does to cells, as the recognizer would: ``table.X`` marks the table not found and makes
 its cells absent; ``applications.row.R`` / ``applications.column.C`` make that row's / column's cells
@@ -100,8 +115,9 @@ CASES_DIR = Path(__file__).parent / "cases"
 SEVERITY_RANK = {"error": 3, "warning": 2, "notice": 1}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
-CASE_KEYS = {"name", "doc", "base", "cells", "missing", "extra", "sections", "unit", "year", "report_date", "title",
-             "format", "table_formats", "labels", "notes", "config", "expect", "xfail"}
+REPORT_KEYS = {"base", "cells", "missing", "extra", "sections", "unit", "year", "report_date", "title", "format",
+               "table_formats", "labels", "notes"}
+CASE_KEYS = REPORT_KEYS | {"name", "doc", "config", "previous", "expect", "xfail"}
 EXPECT_KEYS = {"severity", "category", "cells_include", "cells_exact", "message_contains", "location"}
 VALUE_KEYS = {"value", "state", "raw", "unit", "how", "confidence"}
 
@@ -171,6 +187,10 @@ def case_files() -> tuple[CaseFile, ...]:
             unknown = set(raw) - CASE_KEYS
             if unknown:
                 cf.problems.append(f"{path.name}: {name}: unknown keys {sorted(unknown)}")
+            prev = raw.get("previous")
+            if prev is not None and (not isinstance(prev, dict) or set(prev) - REPORT_KEYS):
+                cf.problems.append(f"{path.name}: {name}: `previous` must be a mapping of the report keys "
+                                   f"{sorted(REPORT_KEYS)}")
             if "expect" not in raw or not isinstance(raw["expect"], list):
                 cf.problems.append(f"{path.name}: {name}: `expect` must be a list ([] = no finding)")
                 continue
@@ -420,6 +440,13 @@ def build(case: RuleCase | dict[str, Any]) -> tuple[Report, Config]:
         r.notes.append(Finding(n["rule"], n["severity"], n["category"], n["message"], list(n.get("cells") or []),
                                n.get("location", "")))
     return r, _config(d.get("config"))
+
+
+def build_previous(case: RuleCase | dict[str, Any]) -> Report | None:
+    """Last year's Report of a case (its `previous` mapping, built like a case), or None."""
+    d = case.data if isinstance(case, RuleCase) else case
+    prev = d.get("previous")
+    return None if prev is None else build(prev)[0]
 
 
 # --------------------------------------------------------------------------------------------- checks

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from nianbao.rules.base import REGISTRY, Context
 
-from .conftest import RuleCase, build, contract_problems, describe, match_findings
+from .conftest import RuleCase, build, build_previous, contract_problems, describe, match_findings
 
 
 def test_rule_case(rule_case: RuleCase) -> None:
     report, config = build(rule_case)
-    found = list(REGISTRY[rule_case.rule].check(report, Context(config)) or [])
+    found = list(REGISTRY[rule_case.rule].check(report, Context(config, build_previous(rule_case))) or [])
 
     wrong_code = [f for f in found if f.rule != rule_case.rule]
     assert not wrong_code, f"{rule_case.rule} emitted findings under another code:\n{describe(wrong_code)}"

@@ -227,7 +227,7 @@ def version() -> None:
     typer.echo(f"nianbao {__version__}")
 
 
-from . import corpus  # noqa: E402,F401  (registers ingest, units, stats, rollup, chart, export)
+from . import corpus, export, stats  # noqa: E402,F401  (register the corpus commands)
 
 
 # Click's usage errors, in Chinese. Unknown messages pass through unchanged.

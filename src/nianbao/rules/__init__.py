@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..config import Config
 from ..model import Finding, Report
-from . import arithmetic, compliance, inputs, narrative, structure  # noqa: F401  (registration)
+from . import arithmetic, compliance, cross_year, inputs, narrative, structure  # noqa: F401  (registration)
 from .base import REGISTRY, Context, Rule
 
 __all__ = ["REGISTRY", "Rule", "run_rules", "catalogue"]

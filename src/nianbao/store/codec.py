@@ -15,8 +15,9 @@ from .. import schema
 from ..document import Source
 from ..model import ABSENT, Finding, Report, SectionText, Value
 
-# A cell row: (path, value, is_float, state, raw, how, line, page, tbl, row, col, confidence, extra)
+# A cell row: (path, value, is_float, state, raw, how, source) — raw None when it is just the value.
 CellRow = tuple
+_SCHEMA_PATHS = frozenset(schema.paths_2021()) | frozenset(schema.paths_2019_extra())
 
 
 @dataclass(slots=True)
@@ -50,8 +51,8 @@ def record_of(path: str, sha256: str, size: int, status: str, error: str | None,
         return rec
     rec.unit, rec.year, rec.format = report.unit, report.year, report.format
     rec.title, rec.report_date = report.title, report.report_date
-    rec.cells = [_cell_row(p, v, False) for p, v in report.cells.items() if v.state != ABSENT]
-    rec.cells += [_cell_row(p, v, True) for p, v in report.extra_cells.items() if v.state != ABSENT]
+    rec.cells = [_cell_row(p, v) for p, v in report.cells.items() if v.state != ABSENT]
+    rec.cells += [_cell_row(p, v) for p, v in report.extra_cells.items() if v.state != ABSENT]
     rec.findings = list(findings)
     rec.sections = {k: [s.heading, s.text, s.misplaced] for k, s in report.sections.items()}
     rec.details = {"tables_found": [k for k, v in report.tables_found.items() if v is not None],
@@ -60,15 +61,37 @@ def record_of(path: str, sha256: str, size: int, status: str, error: str | None,
     return rec
 
 
-def _cell_row(path: str, v: Value, extra: bool) -> CellRow:
-    s = v.source or Source()
-    return (path, v.value, isinstance(v.value, float), v.state, v.raw, v.how, s.line, s.page, s.table, s.row, s.col,
-            s.confidence, extra)
+def _cell_row(path: str, v: Value) -> CellRow:
+    raw = v.raw
+    if raw is not None and v.value is not None and raw == str(v.value):
+        raw = None
+    elif raw is None and v.value is not None:
+        raw = ""  # no printed text behind a value (rare): keep that fact, "" never equals a value
+    return (path, v.value, isinstance(v.value, float), v.state, raw, v.how, source_text(v.source))
+
+
+def source_text(s: Source | None) -> str | None:
+    """A Source as a short string: "l52", "p4 t2 r7 c3", "p1 t1 r5 c2 k0.931" (k = OCR confidence)."""
+    if s is None:
+        return None
+    parts = [f"{k}{v}" for k, v in zip("lptrc", (s.line, s.page, s.table, s.row, s.col)) if v is not None]
+    if s.confidence is not None:
+        parts.append(f"k{s.confidence!r}")
+    return " ".join(parts)
+
+
+def parse_source(text: str | None) -> Source | None:
+    if text is None:
+        return None
+    f: dict[str, int | float] = {}
+    for tok in text.split():
+        f[tok[0]] = float(tok[1:]) if tok[0] == "k" else int(tok[1:])
+    return Source(f.get("l"), f.get("p"), f.get("t"), f.get("r"), f.get("c"), f.get("k"))
 
 
 def figure_values(cells: list[CellRow], columns: list[tuple[str, str]]) -> dict[str, Any]:
     """The ``figures`` row of a report: the value of each figure column's cell (None when absent)."""
-    by_path = {c[0]: c[1] for c in cells if not c[-1]}
+    by_path = {c[0]: c[1] for c in cells}
     return {name: by_path.get(path) for name, path in columns}
 
 
@@ -76,12 +99,15 @@ def report_from_rows(meta: dict[str, Any], cells: list[CellRow]) -> Report:
     """A Report rebuilt from the store. ``meta`` carries the reports row (and the file path)."""
     report = Report(path=meta["path"], format=meta["format"], unit=meta["unit_printed"], year=meta["year"],
                     report_date=meta["report_date"], title=meta["title"], status=meta["status"])
-    for path, value, is_float, state, raw, how, line, page, tbl, row, col, conf, extra in cells:
-        has_source = any(x is not None for x in (line, page, tbl, row, col))
-        src = Source(line, page, tbl, row, col, conf) if has_source else None
+    for path, value, is_float, state, raw, how, source in cells:
         if value is not None:
             value = float(value) if is_float else int(value)
-        (report.extra_cells if extra else report.cells)[path] = Value(value, state, raw, src, None, how)
+            if raw is None:
+                raw = str(value)
+            elif raw == "":
+                raw = None
+        target = report.cells if path in _SCHEMA_PATHS else report.extra_cells
+        target[path] = Value(value, state, raw, parse_source(source), None, how)
     for key, (heading, text, misplaced) in (meta.get("sections") or {}).items():
         report.sections[key] = SectionText(key, heading, text, None, None, misplaced=bool(misplaced))
     details = meta.get("details") or {}

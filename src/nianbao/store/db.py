@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -55,7 +56,7 @@ def open_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) ->
             import psycopg  # noqa: F401
         except ImportError:
             raise UsageError("使用 PostgreSQL 需要安装 psycopg：pip install 'nianbao[postgres]'") from None
-        engine = create_engine(url, pool_pre_ping=True, insertmanyvalues_page_size=2000)
+        engine = create_engine(url, pool_pre_ping=True, insertmanyvalues_page_size=2000, json_serializer=_json)
     else:
         path = make_url(url).database
         if path and os.path.isdir(path):
@@ -65,7 +66,7 @@ def open_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) ->
         parent = os.path.dirname(path or ".") or "."
         if not os.path.isdir(parent):
             raise UsageError(f"数据库所在的文件夹不存在：{parent}")
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, json_serializer=_json)
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.connect() as conn:
@@ -75,6 +76,11 @@ def open_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) ->
     if migrate:
         upgrade(engine)
     return engine
+
+
+def _json(obj) -> str:
+    # UTF-8 text as is: the default \uXXXX escapes double the size of every Chinese character stored.
+    return json.dumps(obj, ensure_ascii=False)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -92,18 +92,14 @@ cells = Table(
     Column("path_id", Integer, ForeignKey("cell_paths.id"), primary_key=True),
     Column("value", Float),
     Column("is_float", Boolean, nullable=False),  # printed with decimals (or converted): 25.0 stays 25.0
-    Column("state", String(8), nullable=False),
-    Column("raw", Text),
-    Column("how", Text),
-    Column("line", Integer),
-    Column("page", SmallInteger),
-    Column("tbl", SmallInteger),
-    Column("row", SmallInteger),
-    Column("col", SmallInteger),
-    Column("confidence", Float),
-    Column("extra", Boolean, nullable=False, default=False),  # an added subtotal cell (Report.extra_cells)
+    Column("state", String(8), nullable=False),   # printed | blank | null | guessed (absent cells are not stored)
+    Column("raw", Text),     # the text as printed, when it is not simply the value ("1,234", "/", "叁")
+    Column("how", Text),     # what reading it involved (“千位分隔符”…)
+    Column("source", Text),  # where it was printed: "l52" (line) or "p4 t2 r7 c3 k0.93" (page, table, row, col, OCR confidence)
     sqlite_with_rowid=False,
 )
+# Few, narrow columns on purpose: this table gets ~200 rows per report, and the time to bind each
+# column of each row is what limits ingest speed.
 
 
 def figure_columns() -> list[tuple[str, str]]:

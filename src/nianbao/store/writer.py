@@ -8,6 +8,7 @@ the following year's report is checked again against it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -19,12 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from ..model import Finding, Report
 from ..rules import catalogue
 from ..rules.base import Context
+from .bulk import insert_rows
 from .codec import Record, figure_values, report_from_rows
 from .tables import cell_paths, cells, figure_columns, figures, files, findings, reports
 from .units import UnitResolver
 
 NEW, VERSION, UNCHANGED, FAILED = "new", "version", "unchanged", "failed"
 _FIGURES = figure_columns()
+_CELL_COLUMNS = ("report_id", "path_id", "value", "is_float", "state", "raw", "how", "source")
+_FIGURE_COLUMNS = ("report_id", *(name for name, _ in _FIGURES))
+_FINDING_COLUMNS = ("report_id", "rule", "severity", "category", "message", "cells", "location")
 
 
 @dataclass(slots=True)
@@ -119,20 +124,14 @@ class Writer:
         cell_rows, figure_rows, finding_rows = [], [], []
         for i, r in placed:
             rid = outcomes[i].report_id
-            for c in r.cells:
-                cell_rows.append({"report_id": rid, "path_id": self._path_id(conn, c[0]), "value": c[1],
-                                  "is_float": c[2], "state": c[3], "raw": c[4], "how": c[5], "line": c[6],
-                                  "page": c[7], "tbl": c[8], "row": c[9], "col": c[10], "confidence": c[11],
-                                  "extra": c[12]})
-            figure_rows.append({"report_id": rid, **figure_values(r.cells, _FIGURES)})
-            finding_rows += [_finding_row(rid, f) for f in r.findings]
-        if cell_rows:
-            conn.execute(insert(cells), cell_rows)
-        if figure_rows:
-            conn.execute(insert(figures), figure_rows)
-        if finding_rows:
-            conn.execute(insert(findings), finding_rows)
-        self._cross_year(conn, [outcomes[i].report_id for i, r in placed if r.year is not None], outcomes)
+            cell_rows += [(rid, self._path_id(conn, c[0]), *c[1:]) for c in r.cells]
+            figure_rows.append((rid, *figure_values(r.cells, _FIGURES).values()))
+            finding_rows += [_finding_tuple(rid, f) for f in r.findings]
+        insert_rows(conn, cells, _CELL_COLUMNS, cell_rows)
+        insert_rows(conn, figures, _FIGURE_COLUMNS, figure_rows)
+        insert_rows(conn, findings, _FINDING_COLUMNS, finding_rows)
+        fresh = {outcomes[i].report_id: r for i, r in placed if r.year is not None}
+        self._cross_year(conn, fresh, outcomes)
         return [outcomes[i] for i in range(len(records))]
 
     def _path_id(self, conn: Connection, path: str) -> int:
@@ -147,48 +146,58 @@ class Writer:
         return pid
 
     # ------------------------------------------------------------------ cross-year rules
-    def _cross_year(self, conn: Connection, new_ids: list[int], outcomes: dict[int, Outcome]) -> None:
-        """Run the XY rules for the new current reports and for the year after each of them."""
+    def _cross_year(self, conn: Connection, fresh: dict[int, Record], outcomes: dict[int, Outcome]) -> None:
+        """Run the XY rules for the new current reports and for the year after each of them.
+
+        Only pairs where both years are stored are checked; the batch's own reports are rebuilt from
+        its records, the neighbours loaded from the store."""
         rules = [r for r in catalogue() if r.family == "XY"]
-        if not rules or not new_ids:
+        if not rules or not fresh:
             return
         keyed = {row.id: (row.unit_id, row.year) for row in conn.execute(
             select(reports.c.id, reports.c.unit_id, reports.c.year).where(
-                reports.c.id.in_(new_ids), reports.c.is_current, reports.c.unit_id.is_not(None)))}
+                reports.c.id.in_(list(fresh)), reports.c.is_current, reports.c.unit_id.is_not(None)))}
         if not keyed:
             return
-        pairs = {k for k in keyed.values()}
-        wanted = {(u, y - 1) for u, y in pairs} | {(u, y + 1) for u, y in pairs} | pairs
-        current = _current_ids(conn, wanted)
-        targets = {current[(u, y)] for u, y in pairs if (u, y) in current}
-        targets |= {current[(u, y + 1)] for u, y in pairs if (u, y + 1) in current}
-        by_id = {rid: key for key, rid in current.items()}
-        needed = set(targets) | {current[(by_id[t][0], by_id[t][1] - 1)] for t in targets
-                                 if (by_id[t][0], by_id[t][1] - 1) in current}
-        loaded = load_reports(conn, sorted(needed))
-        conn.execute(delete(findings).where(findings.c.report_id.in_(targets), findings.c.rule.like("XY-%")))
+        years = set(keyed.values())
+        current = _current_ids(conn, {(u, y + d) for u, y in years for d in (-1, 1)} | years)
+        pairs: dict[int, int] = {}  # report id -> previous year's report id
+        for u, y in years:
+            this, before, after = current.get((u, y)), current.get((u, y - 1)), current.get((u, y + 1))
+            if this is not None and before is not None:
+                pairs[this] = before
+            if this is not None and after is not None:
+                pairs[after] = this
+        if not pairs:
+            return
+        needed = sorted((set(pairs) | set(pairs.values())) - set(fresh))
+        loaded = load_reports(conn, needed)
+        loaded.update({rid: _report_of(fresh[rid]) for rid in set(pairs) | set(pairs.values()) if rid in fresh})
+        conn.execute(delete(findings).where(findings.c.report_id.in_(list(pairs)), findings.c.rule.like("XY-%")))
         rows = []
-        for t in sorted(targets):
-            u, y = by_id[t]
-            prev_id = current.get((u, y - 1))
-            ctx = Context(self.config, loaded.get(prev_id) if prev_id else None)
-            if ctx.previous is None:
-                continue
+        for t, prev in sorted(pairs.items()):
+            ctx = Context(self.config, loaded[prev])
             for rule in rules:
-                rows += [_finding_row(t, f) for f in rule.check(loaded[t], ctx)]
-        if rows:
-            conn.execute(insert(findings), rows)
-        _recount(conn, sorted(targets))
+                rows += [_finding_tuple(t, f) for f in rule.check(loaded[t], ctx)]
+        insert_rows(conn, findings, _FINDING_COLUMNS, rows)
+        _recount(conn, sorted(pairs))
         for o in outcomes.values():
-            if o.report_id in targets:
+            if o.report_id in pairs:
                 row = conn.execute(select(reports.c.n_errors, reports.c.n_warnings).where(
                     reports.c.id == o.report_id)).one()
                 o.errors, o.warnings = row.n_errors, row.n_warnings
 
 
-def _finding_row(report_id: int, f: Finding) -> dict:
-    return {"report_id": report_id, "rule": f.rule, "severity": f.severity, "category": f.category,
-            "message": f.message, "cells": list(f.cells), "location": f.location}
+def _finding_tuple(report_id: int, f: Finding) -> tuple:
+    return (report_id, f.rule, f.severity, f.category, f.message, json.dumps(list(f.cells), ensure_ascii=False),
+            f.location)
+
+
+def _report_of(r: Record) -> Report:
+    """The Report a record describes, for the cross-year rules (no need to read it back)."""
+    meta = {"path": r.path, "format": r.format, "unit_printed": r.unit, "year": r.year, "report_date": r.report_date,
+            "title": r.title, "status": r.status, "sections": r.sections, "details": r.details}
+    return report_from_rows(meta, r.cells)
 
 
 def _current_ids(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -231,8 +240,7 @@ def load_reports(conn: Connection, ids: list[int]) -> dict[int, Report]:
         for row in conn.execute(q):
             metas[row.id] = row._asdict()
         q = select(cells.c.report_id, cell_paths.c.path, cells.c.value, cells.c.is_float, cells.c.state, cells.c.raw,
-                   cells.c.how, cells.c.line, cells.c.page, cells.c.tbl, cells.c.row, cells.c.col, cells.c.confidence,
-                   cells.c.extra).join(cell_paths, cell_paths.c.id == cells.c.path_id).where(
+                   cells.c.how, cells.c.source).join(cell_paths, cell_paths.c.id == cells.c.path_id).where(
                        cells.c.report_id.in_(chunk))
         for row in conn.execute(q):
             by_report[row[0]].append(tuple(row[1:]))
