@@ -54,7 +54,7 @@ class DaskExecutor:
         except ImportError:
             raise UsageError("使用 --cluster 需要安装 Dask：pip install 'nianbao[cluster]'") from None
         try:
-            self._client = Client(address, timeout="10s", set_as_default=False)
+            self._client = Client(address, timeout="5s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"无法连接 Dask 集群 {address}：{exc}") from None
         n = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))

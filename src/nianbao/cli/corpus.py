@@ -135,3 +135,126 @@ def _apply_mapping(engine, path: str) -> int:
         changed = store_mapping(conn, mapping)
     _err().print(f"已载入单位对照表 {path}：{len(mapping)} 个单位，更新了库中 {changed} 个单位的层级/区划。")
     return changed
+
+
+# --------------------------------------------------------------------------- units
+from . import ZhGroup  # noqa: E402
+
+units_app = typer.Typer(cls=ZhGroup, no_args_is_help=True, help="列出和修正库中的单位（层级、区划、上级，合并同一单位的不同写法）。")
+app.add_typer(units_app, name="units")
+
+
+class UnitsFormat(str, enum.Enum):
+    human = "human"
+    json = "json"
+    csv = "csv"
+
+
+@units_app.command("list", cls=ZhCommand)
+def units_list(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    region: Optional[str] = typer.Option(None, "--region", "-r", help="只列出该区划下的单位，如 河曲县 或 山西省/忻州市"),
+    level: Optional[str] = typer.Option(None, "--level", help="只列出该层级：省、市、县、乡镇、街道、部门"),
+    unplaced: bool = typer.Option(False, "--unplaced", help="只列出未能确定区划的单位（需要对照表补充）"),
+    format: UnitsFormat = typer.Option(UnitsFormat.human, "--format", "-f", help="human、json 或 csv"),
+) -> None:
+    """列出库中的单位：规范名、层级、区划、上级、报告数和年份。"""
+    from .. import regions
+    from ..store.units import list_units
+    lv = _level(level)
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = list_units(conn, region=region, level=lv, unplaced=unplaced)
+    keys = ("key", "name", "level", "region", "parent", "origin", "reports", "years", "printed")
+    if format is UnitsFormat.json:
+        sys.stdout.write(json.dumps([{k: r[k] for k in keys} for r in rows], ensure_ascii=False, indent=1) + "\n")
+        return
+    if format is UnitsFormat.csv:
+        import csv
+        w = csv.writer(sys.stdout)
+        w.writerow(["单位（规范名）", "名称", "层级", "区划", "上级", "来源", "报告数", "年份", "印出的名称"])
+        for r in rows:
+            w.writerow([r["key"], r["name"], regions.LEVELS.get(r["level"] or "", ""), r["region"] or "",
+                        r["parent"] or "", ORIGIN_ZH[r["origin"]], r["reports"], "、".join(map(str, r["years"])),
+                        "、".join(r["printed"])])
+        return
+    from rich.table import Table
+    if not rows:
+        _out().print("没有符合条件的单位。")
+        return
+    t = Table(title=f"单位（{len(rows)} 个）", title_justify="left")
+    for h in ("单位", "层级", "区划", "上级", "来源", "报告", "年份"):
+        t.add_column(h, overflow="fold")
+    for r in rows:
+        t.add_row(r["key"], regions.LEVELS.get(r["level"] or "", "[red]未知[/]"), r["region"] or "[red]未知[/]",
+                  r["parent"] or "", ORIGIN_ZH[r["origin"]], str(r["reports"]), "、".join(map(str, r["years"])))
+    _out().print(t)
+
+
+ORIGIN_ZH = {"name": "由名称推断", "mapping": "对照表", "manual": "手工修正"}
+
+
+def _level(level: Optional[str]) -> Optional[str]:
+    from .. import regions
+    if not level:
+        return None
+    try:
+        lv = regions.parse_level(level)
+    except ValueError as exc:
+        _fail(str(exc))
+    if lv is None:
+        _fail(f"无法识别的层级“{level}”，可用：" + "、".join(regions.LEVELS.values()))
+    return lv
+
+
+@units_app.command("map", cls=ZhCommand)
+def units_map(
+    file: str = typer.Argument(..., help="单位对照表 CSV（列：单位、区划路径、层级、上级）", metavar="对照表"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """载入单位对照表：保存到库中，并更新已入库单位的层级、区划和上级（以后导入的报告也按它归类）。"""
+    _apply_mapping(_engine(db), file)
+
+
+@units_app.command("set", cls=ZhCommand)
+def units_set(
+    unit: str = typer.Argument(..., help="单位名称（规范名或报告中印出的名称）", metavar="单位"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    level: Optional[str] = typer.Option(None, "--level", help="层级：省、市、县、乡镇、街道、部门"),
+    region: Optional[str] = typer.Option(None, "--region", "-r", help="区划路径，用 / 分隔，如 山西省/忻州市/河曲县/巡镇镇"),
+    parent: Optional[str] = typer.Option(None, "--parent", help="上级单位"),
+) -> None:
+    """手工修正一个单位的层级、区划或上级。"""
+    from ..store.units import find_unit, set_unit
+    lv = _level(level)
+    if lv is None and region is None and parent is None:
+        _fail("请至少给出 --level、--region 或 --parent 之一")
+    engine = _engine(db)
+    with engine.begin() as conn:
+        row = find_unit(conn, unit)
+        if row is None:
+            _fail(f"库中没有单位“{unit}”（可用 nianbao units list 查看）")
+        set_unit(conn, row.id, level=lv, region=region.strip("/").replace("／", "/") if region else None, parent=parent)
+    _out().print(f"已修正单位“{row.key}”。")
+
+
+@units_app.command("merge", cls=ZhCommand)
+def units_merge(
+    source: str = typer.Argument(..., help="要并入的单位（例如另一种写法）", metavar="原单位"),
+    target: str = typer.Argument(..., help="并入到的单位", metavar="目标单位"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="配置文件（TOML）"),
+) -> None:
+    """把一个单位的全部报告并入另一个单位（同一单位的两种写法），重新编排版本并重新做跨年度检查。"""
+    from ..store.units import find_unit, merge_units
+    cfg = _config(config)
+    engine = _engine(db)
+    with engine.begin() as conn:
+        a, b = find_unit(conn, source), find_unit(conn, target)
+        for name, row in ((source, a), (target, b)):
+            if row is None:
+                _fail(f"库中没有单位“{name}”（可用 nianbao units list 查看）")
+        if a.id == b.id:
+            _fail(f"“{source}”和“{target}”已是同一个单位")
+        moved = merge_units(conn, a.id, b.id, cfg)
+    _out().print(f"已把“{a.key}”的 {moved} 份报告并入“{b.key}”，并重新做了跨年度检查。")

@@ -31,7 +31,10 @@ class Filter:
         """From CLI/web values, checked: a bad level or status is a Chinese usage error."""
         lv = None
         if level:
-            lv = regions.parse_level(level)
+            try:
+                lv = regions.parse_level(level)
+            except ValueError:  # parse_level raises for an unknown word
+                lv = None
             if lv is None:
                 raise UsageError(f"无法识别的层级“{level}”，可用：" + "、".join(regions.LEVELS.values()))
         if status and status not in ("ok", "partial"):

@@ -5,6 +5,7 @@ store (stats, export, the web app) runs set queries, never object graphs.
 
 - ``files``: every file ever ingested, by content hash; the hash makes ingest idempotent.
 - ``units``: one row per reporting body (normalised name), with level and region path.
+- ``unit_aliases``: names merged into another unit by the user, so later ingests follow the merge.
 - ``unit_mapping``: the user's mapping file, kept so that later ingests apply it too.
 - ``reports``: one row per ingested file that produced a report; a changed file of the same unit and
   year is a new version (``version`` + 1), the old one kept with ``is_current`` false.
@@ -46,6 +47,12 @@ units = Table(
     Column("region", Text),                            # "山西省/忻州市/河曲县", "/"-joined
     Column("parent", Text),                            # the key of the parent unit, when known
     Column("origin", String(8), nullable=False),       # name | mapping | manual: who set level/region
+)
+
+unit_aliases = Table(
+    "unit_aliases", metadata,
+    Column("key", Text, primary_key=True),  # a normalised name merged into another unit (`units merge`)
+    Column("unit_id", Integer, ForeignKey("units.id", ondelete="CASCADE"), nullable=False),
 )
 
 unit_mapping = Table(
@@ -131,5 +138,5 @@ findings = Table(
     Index("ix_findings_rule", "rule"),
 )
 
-__all__ = ["metadata", "files", "units", "unit_mapping", "reports", "cell_paths", "cells", "figures", "findings",
+__all__ = ["metadata", "files", "units", "unit_aliases", "unit_mapping", "reports", "cell_paths", "cells", "figures", "findings",
            "figure_columns"]

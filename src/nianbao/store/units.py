@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .. import regions
-from .tables import unit_mapping, units
+from .tables import unit_aliases, unit_mapping, units
 
 
 def join_region(region) -> str | None:
@@ -24,10 +24,12 @@ class UnitResolver:
         self._ids: dict[str, int] = {}
         self._mapping: regions.Mapping | None = None
         self._mapping_loaded = False
+        self._aliases: dict[str, int] | None = None
 
     def forget(self) -> None:
         self._ids.clear()
         self._mapping_loaded = False
+        self._aliases = None
 
     def mapping(self, conn: Connection) -> regions.Mapping | None:
         if not self._mapping_loaded:
@@ -38,9 +40,11 @@ class UnitResolver:
     def unit_id(self, conn: Connection, printed: str | None) -> int | None:
         if not printed or not printed.strip():
             return None
+        if self._aliases is None:
+            self._aliases = dict(conn.execute(select(unit_aliases.c.key, unit_aliases.c.unit_id)).all())
         mapping = self.mapping(conn)
         info = regions.resolve_unit(printed, mapping)
-        uid = self._ids.get(info.key)
+        uid = self._ids.get(info.key) or self._aliases.get(info.key)
         if uid is None:
             uid = conn.execute(select(units.c.id).where(units.c.key == info.key)).scalar()
             if uid is None:
@@ -80,3 +84,80 @@ def store_mapping(conn: Connection, mapping: regions.Mapping) -> int:
             conn.execute(update(units).where(units.c.id == row.id).values(**values))
             changed += 1
     return changed
+
+
+# --------------------------------------------------------------------------- listing and fixing
+def list_units(conn: Connection, *, region: str | None = None, level: str | None = None,
+               unplaced: bool = False) -> list[dict]:
+    """Every unit with its report count and years (``unplaced``: only those without a region)."""
+    from sqlalchemy import func
+    from .tables import reports
+    q = (select(units, func.count(reports.c.id).label("reports"), func.min(reports.c.year).label("first"),
+                func.max(reports.c.year).label("last"))
+         .select_from(units).outerjoin(reports, (reports.c.unit_id == units.c.id) & reports.c.is_current)
+         .group_by(*units.c).order_by(units.c.region, units.c.key))
+    if level:
+        q = q.where(units.c.level == level)
+    if unplaced:
+        q = q.where(units.c.region.is_(None))
+    out = []
+    for row in conn.execute(q):
+        d = row._asdict()
+        if region and not _in_region(d["region"], region):
+            continue
+        d["years"] = sorted(y for (y,) in conn.execute(
+            select(reports.c.year).where(reports.c.unit_id == d["id"], reports.c.is_current,
+                                         reports.c.year.is_not(None)).distinct()))
+        d["printed"] = sorted(n for (n,) in conn.execute(
+            select(reports.c.unit_printed).where(reports.c.unit_id == d["id"]).distinct()) if n)
+        out.append(d)
+    return out
+
+
+def _in_region(path: str | None, region: str) -> bool:
+    if not path:
+        return False
+    r = region.strip("/")
+    return path == r or path.startswith(r + "/") or r in path.split("/")
+
+
+def find_unit(conn: Connection, name: str):
+    """A unit by key or printed name (normalised); None when there is none."""
+    key = regions.normalize_unit(name)
+    row = conn.execute(select(units).where(units.c.key.in_([name, key]))).first()
+    if row is None:
+        row = conn.execute(select(units).where(units.c.name == name)).first()
+    return row
+
+
+def set_unit(conn: Connection, unit_id: int, *, level: str | None = None, region: str | None = None,
+             parent: str | None = None) -> None:
+    values = {k: v for k, v in (("level", level), ("region", region), ("parent", parent)) if v is not None}
+    if values:
+        conn.execute(update(units).where(units.c.id == unit_id).values(origin="manual", **values))
+
+
+def merge_units(conn: Connection, source_id: int, target_id: int, config=None) -> int:
+    """Move every report of one unit to another (two spellings of the same body), renumber the
+    versions of each year by ingest order, and run the cross-year rules again. Returns the number of
+    reports moved. Nothing is deleted: the emptied unit row goes, its reports stay."""
+    from .tables import files, reports
+    from .writer import recheck_cross_year
+    moved = conn.execute(update(reports).where(reports.c.unit_id == source_id).values(unit_id=target_id)).rowcount
+    # later ingests of the merged name (and of names merged into it before) follow the merge
+    source_key = conn.execute(select(units.c.key).where(units.c.id == source_id)).scalar_one()
+    conn.execute(update(unit_aliases).where(unit_aliases.c.unit_id == source_id).values(unit_id=target_id))
+    conn.execute(insert(unit_aliases), [{"key": source_key, "unit_id": target_id}])
+    rows = conn.execute(select(reports.c.id, reports.c.year).join(files, files.c.id == reports.c.file_id)
+                        .where(reports.c.unit_id == target_id)
+                        .order_by(reports.c.year, files.c.ingested_at, reports.c.id)).all()
+    by_year: dict = {}
+    for r in rows:
+        by_year.setdefault(r.year, []).append(r.id)
+    for year, ids in by_year.items():
+        for n, rid in enumerate(ids, 1):
+            conn.execute(update(reports).where(reports.c.id == rid).values(
+                version=n, is_current=(n == len(ids)) or year is None))
+    conn.execute(delete(units).where(units.c.id == source_id))
+    recheck_cross_year(conn, {(target_id, y) for y in by_year if y is not None}, config)
+    return moved

@@ -147,45 +147,52 @@ class Writer:
 
     # ------------------------------------------------------------------ cross-year rules
     def _cross_year(self, conn: Connection, fresh: dict[int, Record], outcomes: dict[int, Outcome]) -> None:
-        """Run the XY rules for the new current reports and for the year after each of them.
-
-        Only pairs where both years are stored are checked; the batch's own reports are rebuilt from
-        its records, the neighbours loaded from the store."""
-        rules = [r for r in catalogue() if r.family == "XY"]
-        if not rules or not fresh:
+        if not fresh:
             return
-        keyed = {row.id: (row.unit_id, row.year) for row in conn.execute(
-            select(reports.c.id, reports.c.unit_id, reports.c.year).where(
+        keyed = {(row.unit_id, row.year) for row in conn.execute(
+            select(reports.c.unit_id, reports.c.year).where(
                 reports.c.id.in_(list(fresh)), reports.c.is_current, reports.c.unit_id.is_not(None)))}
-        if not keyed:
-            return
-        years = set(keyed.values())
-        current = _current_ids(conn, {(u, y + d) for u, y in years for d in (-1, 1)} | years)
-        pairs: dict[int, int] = {}  # report id -> previous year's report id
-        for u, y in years:
-            this, before, after = current.get((u, y)), current.get((u, y - 1)), current.get((u, y + 1))
-            if this is not None and before is not None:
-                pairs[this] = before
-            if this is not None and after is not None:
-                pairs[after] = this
-        if not pairs:
-            return
-        needed = sorted((set(pairs) | set(pairs.values())) - set(fresh))
-        loaded = load_reports(conn, needed)
-        loaded.update({rid: _report_of(fresh[rid]) for rid in set(pairs) | set(pairs.values()) if rid in fresh})
-        conn.execute(delete(findings).where(findings.c.report_id.in_(list(pairs)), findings.c.rule.like("XY-%")))
-        rows = []
-        for t, prev in sorted(pairs.items()):
-            ctx = Context(self.config, loaded[prev])
-            for rule in rules:
-                rows += [_finding_tuple(t, f) for f in rule.check(loaded[t], ctx)]
-        insert_rows(conn, findings, _FINDING_COLUMNS, rows)
-        _recount(conn, sorted(pairs))
+        changed = recheck_cross_year(conn, keyed, self.config, fresh)
         for o in outcomes.values():
-            if o.report_id in pairs:
+            if o.report_id in changed:
                 row = conn.execute(select(reports.c.n_errors, reports.c.n_warnings).where(
                     reports.c.id == o.report_id)).one()
                 o.errors, o.warnings = row.n_errors, row.n_warnings
+
+
+def recheck_cross_year(conn: Connection, unit_years: set[tuple[int, int]], config=None,
+                       fresh: dict[int, Record] | None = None) -> set[int]:
+    """Run the XY rules again for the current reports at ``unit_years`` and the year after each.
+
+    Their old XY findings are replaced; only pairs where both years are stored yield findings. The
+    batch's own reports (``fresh``) are rebuilt from its records, the others loaded from the store.
+    Returns the ids of the reports whose findings were redone."""
+    rules = [r for r in catalogue() if r.family == "XY"]
+    fresh = fresh or {}
+    if not rules or not unit_years:
+        return set()
+    current = _current_ids(conn, {(u, y + d) for u, y in unit_years for d in (-1, 0, 1)})
+    targets = {current[(u, y + d)] for u, y in unit_years for d in (0, 1) if (u, y + d) in current}
+    by_id = {rid: key for key, rid in current.items()}
+    pairs = {t: current[(by_id[t][0], by_id[t][1] - 1)] for t in targets if (by_id[t][0], by_id[t][1] - 1) in current}
+    stale: set[int] = set()
+    if targets:
+        xy = (findings.c.report_id.in_(sorted(targets)), findings.c.rule.like("XY-%"))
+        stale = set(conn.execute(select(findings.c.report_id).where(*xy).distinct()).scalars())
+        if stale:
+            conn.execute(delete(findings).where(*xy))
+    needed = set(pairs) | set(pairs.values())
+    loaded = load_reports(conn, sorted(needed - set(fresh)))
+    loaded.update({rid: _report_of(fresh[rid]) for rid in needed & set(fresh)})
+    rows = []
+    for t, prev in sorted(pairs.items()):
+        ctx = Context(config, loaded[prev])
+        for rule in rules:
+            rows += [_finding_tuple(t, f) for f in rule.check(loaded[t], ctx)]
+    insert_rows(conn, findings, _FINDING_COLUMNS, rows)
+    redone = stale | {r[0] for r in rows}
+    _recount(conn, sorted(redone))
+    return redone
 
 
 def _finding_tuple(report_id: int, f: Finding) -> tuple:
@@ -201,6 +208,7 @@ def _report_of(r: Record) -> Report:
 
 
 def _current_ids(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(unit id, year) -> the current report's id, for the keys that have one."""
     out: dict[tuple[int, int], int] = {}
     units_ = sorted({u for u, _ in keys})
     for i in range(0, len(units_), 500):
@@ -259,4 +267,4 @@ def stored_findings(conn: Connection, ids: list[int]) -> dict[int, list[Finding]
     return out
 
 
-__all__ = ["Writer", "Outcome", "load_reports", "stored_findings", "NEW", "VERSION", "UNCHANGED", "FAILED"]
+__all__ = ["Writer", "Outcome", "load_reports", "stored_findings", "recheck_cross_year", "NEW", "VERSION", "UNCHANGED", "FAILED"]

@@ -156,9 +156,11 @@ def _table_paths(rep: SynthReport, table: str) -> tuple[str, ...]:
 
 def _similar_sections(a: SynthReport, b: SynthReport) -> list[str]:
     # The rule's own measure, so that "expected XY-02" means what the rule will decide.
-    from ..rules.cross_year import MIN_SIMILARITY, similarity
+    from ..rules.cross_year import MIN_SIMILARITY, NARRATIVE_SECTIONS, similarity
     out = []
     for key, paras in b.sections.items():
+        if key not in NARRATIVE_SECTIONS:
+            continue
         s = similarity("\n".join(a.sections.get(key, [])), "\n".join(paras))
         if s is not None and s >= MIN_SIMILARITY:
             out.append(key)

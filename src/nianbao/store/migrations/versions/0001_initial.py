@@ -52,6 +52,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
+    op.create_table('unit_aliases',
+    sa.Column('key', sa.Text(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('file_id', sa.Integer(), nullable=False),
@@ -157,6 +163,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('unit_aliases')
     with op.batch_alter_table('findings', schema=None) as batch_op:
         batch_op.drop_index('ix_findings_rule')
         batch_op.drop_index('ix_findings_report')
