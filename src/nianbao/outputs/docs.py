@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from .catalogue import render_markdown
 
-COMMANDS = ["check", "extract", "explain", "rules", "version"]
+COMMANDS = ["check", "extract", "explain", "rules", "version", "stats", "chart"]
 
 
 def cli_reference() -> str:

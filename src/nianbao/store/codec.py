@@ -9,6 +9,7 @@ raw text and provenance — for the cross-year rules and for exports that must e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .. import schema
@@ -80,7 +81,10 @@ def source_text(s: Source | None) -> str | None:
     return " ".join(parts)
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_source(text: str | None) -> Source | None:
+    """The inverse of `source_text`. Cached: the same few hundred strings ("l52") recur in every
+    report, and a Source is immutable."""
     if text is None:
         return None
     f: dict[str, int | float] = {}

@@ -42,11 +42,6 @@ _OTHER_2021 = tuple(r.key for r in schema.APP_ROWS if r.group == "其他处理")
 _OTHER_2019 = "other_processing_2019"
 _RL_FIELDS = ("total", "corrected", "pending")
 
-# Figure columns summed by the database, each with its count of reports that lacked it.
-_SUMMED = ("new_received", "carried_over", "handled_total", "carried_forward", "granted", "partially_granted",
-           *_DENIED, *_UNABLE, *_REJECTED, *_OTHER_2021, _OTHER_2019,
-           *(f"{g}_{f}" for g in ("review", "litigation_direct", "litigation_after_review") for f in _RL_FIELDS))
-
 # Outcome groups of 表三 as reported: (key, Chinese label).
 OUTCOMES = (("granted", "予以公开"), ("partially_granted", "部分公开"), ("denied", "不予公开"),
             ("unable", "无法提供"), ("rejected", "不予处理"), ("other_processing", "其他处理"))
@@ -159,42 +154,58 @@ def _sum(col):
 
 
 def _n_null(cols) -> Any:
-    """Reports lacking any of ``cols`` (a single column: COUNT(*) − COUNT(col), index-friendly)."""
-    if len(cols) == 1:
-        return func.count() - func.count(cols[0])
-    return func.coalesce(func.sum(case((or_(*(c.is_(None) for c in cols)), 1), else_=0)), 0)
+    """Reports lacking any of ``cols``."""
+    return func.sum(case((or_(*(c.is_(None) for c in cols)), 1), else_=0))
+
+
+def _z(col):
+    return func.coalesce(col, 0)
 
 
 def _aggregates() -> list:
+    """The aggregate columns. Every aggregate costs a step per row, so row groups the outputs only
+    need as totals (无法提供, 不予处理, 其他处理, 诉讼) are added up per row inside one SUM."""
     fc = figures.c
     cols = [func.count().label("reports"), func.count(func.distinct(reports.c.unit_id)).label("units"),
-            func.coalesce(func.sum(case((reports.c.n_errors > 0, 1), else_=0)), 0).label("reports_with_errors"),
-            _sum(reports.c.n_errors).label("errors"), _sum(reports.c.n_warnings).label("warnings"),
-            func.coalesce(func.sum(case((reports.c.late, 1), else_=0)), 0).label("late_reports"),
-            func.coalesce(func.sum(case((reports.c.status == "partial", 1), else_=0)), 0).label("partial_reports")]
-    cols += [_sum(fc[k]).label(f"s_{k}") for k in _SUMMED]
-    singles = ["new_received", "carried_over", "handled_total", "carried_forward", "granted", "partially_granted",
-               *_DENIED, *(f"review_{f}" for f in _RL_FIELDS)]
-    cols += [_n_null([fc[k]]).label(f"n_{k}") for k in singles]
+            func.sum(case((reports.c.n_errors > 0, 1), else_=0)).label("reports_with_errors"),
+            func.sum(reports.c.n_errors).label("errors"), func.sum(reports.c.n_warnings).label("warnings"),
+            func.sum(case((reports.c.late, 1), else_=0)).label("late_reports"),
+            func.sum(case((reports.c.status == "partial", 1), else_=0)).label("partial_reports")]
+    singles = ("new_received", "carried_over", "handled_total", "carried_forward", "granted", "partially_granted",
+               *_DENIED, "other_other", *(f"review_{f}" for f in _RL_FIELDS))
+    cols += [func.sum(fc[k]).label(f"s_{k}") for k in singles]
+    combined = {"unable": _UNABLE, "rejected": _REJECTED,
+                "other_main": (*(k for k in _OTHER_2021 if k != "other_other"), _OTHER_2019),
+                **{f"litigation_{f}": (f"litigation_direct_{f}", f"litigation_after_review_{f}") for f in _RL_FIELDS}}
+    for name, keys in combined.items():
+        expr = _z(fc[keys[0]])
+        for k in keys[1:]:
+            expr = expr + _z(fc[k])
+        cols.append(func.sum(expr).label(f"s_{name}"))
+    nullable = ("new_received", "carried_over", "handled_total", "carried_forward", "granted", "partially_granted",
+                *(f"review_{f}" for f in _RL_FIELDS))
+    cols += [(func.count() - func.count(fc[k])).label(f"n_{k}") for k in nullable]
     cols += [_n_null([fc[k] for k in _DENIED]).label("n_denied"),
              _n_null([fc[k] for k in _UNABLE]).label("n_unable"),
              _n_null([fc[k] for k in _REJECTED]).label("n_rejected"),
-             func.coalesce(func.sum(case((and_(fc[_OTHER_2019].is_(None), or_(*(fc[k].is_(None) for k in _OTHER_2021))),
-                                          1), else_=0)), 0).label("n_other_processing")]
+             func.sum(case((and_(fc[_OTHER_2019].is_(None), or_(*(fc[k].is_(None) for k in _OTHER_2021))), 1),
+                           else_=0)).label("n_other_processing")]
     cols += [_n_null([fc[f"litigation_direct_{f}"], fc[f"litigation_after_review_{f}"]]).label(f"n_litigation_{f}")
              for f in _RL_FIELDS]
     return cols
 
 
 def region_prefix(dialect: str, depth: int):
-    """A subquery (uid, prefix): each unit's region path cut to its first ``depth`` elements.
+    """A CTE (uid, prefix): each unit's region path cut to its first ``depth`` elements.
 
-    Portable SQL (SQLite has no split function): each nested select peels one element off the path,
-    so the expression grows linearly with the depth, and it runs over ``units`` only.
+    Portable SQL (SQLite has no split function): each CTE peels one element off the path. They are
+    MATERIALIZED (SQLite ≥ 3.35, PostgreSQL ≥ 12) because an inlined chain would repeat the previous
+    step's expression twice per step, 2^depth copies evaluated for every report.
     """
     pos = func.strpos if dialect == "postgresql" else func.instr
     q = select(units.c.id.label("uid"), (units.c.region + "/").label("rest"),
-               literal_column("''", Text).label("prefix")).where(units.c.region.is_not(None)).subquery("rp0")
+               literal_column("''", Text).label("prefix")).where(units.c.region.is_not(None))
+    q = q.cte("rp0").prefix_with("MATERIALIZED")
     for i in range(depth):
         cut = pos(q.c.rest, "/")
         has = q.c.rest != ""
@@ -202,7 +213,7 @@ def region_prefix(dialect: str, depth: int):
         joined = case((q.c.prefix == "", elem), else_=q.c.prefix + "/" + elem)
         q = select(q.c.uid,
                    case((has, func.substr(q.c.rest, cut + 1, type_=Text)), else_=q.c.rest).label("rest"),
-                   case((has, joined), else_=q.c.prefix).label("prefix")).subquery(f"rp{i + 1}")
+                   case((has, joined), else_=q.c.prefix).label("prefix")).cte(f"rp{i + 1}").prefix_with("MATERIALIZED")
     return q
 
 
@@ -219,17 +230,28 @@ def default_depth(conn: Connection, f: Filter) -> int:
     return min(min(positions) + 2, MAX_DEPTH) if positions else 1
 
 
-def _dimension(dim: str, dialect: str, depth: int | None, rp):
-    """(group-by columns, key column name) of a dimension."""
+def _dimension(dim: str, rp) -> tuple[list, list]:
+    """(selected columns, GROUP BY columns) of a dimension. Units group by the integer
+    ``reports.unit_id`` (its index gives the order), their key and name ride along as MAX()."""
     if dim == "year":
-        return [reports.c.year.label("k_year")]
+        return [reports.c.year.label("k_year")], [reports.c.year]
     if dim == "level":
-        return [units.c.level.label("k_level")]
+        return [units.c.level.label("k_level")], [units.c.level]
     if dim == "region":
-        return [rp.c.prefix.label("k_region")]
+        return [rp.c.prefix.label("k_region")], [rp.c.prefix]
     if dim == "unit":
-        return [units.c.key.label("k_unit"), units.c.name.label("k_unit_name")]
+        return ([reports.c.unit_id.label("k_unit_id"), func.max(units.c.key).label("k_unit"),
+                 func.max(units.c.name).label("k_unit_name")], [reports.c.unit_id])
     raise UsageError(f"无法识别的分组“{dim}”，可用：year（年度）、level（层级）、region（区划）、unit（单位）")
+
+
+def _from(f: Filter, dims: Sequence[str], rp):
+    frm = reports.outerjoin(figures, figures.c.report_id == reports.c.id)
+    if f.level or f.unit or f.region or set(dims) & {"level", "region", "unit"}:
+        frm = frm.outerjoin(units, units.c.id == reports.c.unit_id)
+    if rp is not None:
+        frm = frm.outerjoin(rp, rp.c.uid == units.c.id)
+    return frm
 
 
 def _label(dim: str, row, depth: int | None) -> tuple[Any, str]:
@@ -248,29 +270,38 @@ def _label(dim: str, row, depth: int | None) -> tuple[Any, str]:
     return row.k_unit, (row.k_unit_name or "未识别单位")
 
 
+_DENIED_SET = set(_DENIED)
+# (output figure, its null-count column): the reasons share 不予公开's composite count.
+_NULL_COLS = tuple((k, "n_denied" if k in _DENIED_SET else f"n_{k}") for k in FIGURE_LABELS)
+
+
 def _group(row, dims: Sequence[str], depth: int | None) -> Group:
-    m = row._mapping
+    """One result row as a Group (kept lean: a by-unit listing makes tens of thousands)."""
+    m = row._asdict()
     keys, labels = [], []
     for d in dims:
         k, lab = _label(d, row, depth)
         keys.append(k)
         labels.append(lab)
-    counts = {k: int(m[k]) for k in COUNT_LABELS}
-    s = {k: float(m[f"s_{k}"]) for k in _SUMMED}
-    sums = {"new_received": s["new_received"], "carried_over": s["carried_over"],
-            "handled_total": s["handled_total"], "carried_forward": s["carried_forward"],
-            "granted": s["granted"], "partially_granted": s["partially_granted"],
-            "denied": sum(s[k] for k in _DENIED), **{k: s[k] for k in _DENIED},
-            "unable": sum(s[k] for k in _UNABLE), "rejected": sum(s[k] for k in _REJECTED),
-            "other_processing": sum(s[k] for k in _OTHER_2021) + s[_OTHER_2019]}
-    for f in _RL_FIELDS:
-        sums[f"review_{f}"] = s[f"review_{f}"]
-    for f in _RL_FIELDS:
-        sums[f"litigation_{f}"] = s[f"litigation_direct_{f}"] + s[f"litigation_after_review_{f}"]
-    sums = {k: sums[k] for k in FIGURE_LABELS}
-    nulls = {k: int(m[f"n_{k}"]) for k in FIGURE_LABELS if f"n_{k}" in m and int(m[f"n_{k}"])}
-    detail = {k: s[k] for k in ("granted", "partially_granted", *_DENIED, *_UNABLE, *_REJECTED, *_OTHER_2021)}
-    detail["other_processing"] = s[_OTHER_2019]   # 2019's row, by the key the outcome chart knows
+    counts = {k: int(m[k] or 0) for k in COUNT_LABELS}
+
+    def s(k):
+        v = m[f"s_{k}"]
+        return float(v) if v is not None else 0.0
+    denied = [s(k) for k in _DENIED]
+    sums = {"new_received": s("new_received"), "carried_over": s("carried_over"),
+            "handled_total": s("handled_total"), "carried_forward": s("carried_forward"),
+            "granted": s("granted"), "partially_granted": s("partially_granted"), "denied": sum(denied),
+            **dict(zip(_DENIED, denied)), "unable": s("unable"), "rejected": s("rejected"),
+            "other_processing": s("other_main") + s("other_other")}
+    for g in ("review", "litigation"):
+        for f in _RL_FIELDS:
+            sums[f"{g}_{f}"] = s(f"{g}_{f}")
+    nulls = {k: int(m[c]) for k, c in _NULL_COLS if m.get(c)}
+    # For the outcome chart: （六）1–2 and 2019's row are its 其他处理, （六）3 its 其他.
+    detail = {"granted": sums["granted"], "partially_granted": sums["partially_granted"], "denied": sums["denied"],
+              "unable": sums["unable"], "rejected": sums["rejected"], "other_processing": s("other_main"),
+              "other_other": s("other_other")}
     return Group(tuple(keys), tuple(labels), counts, sums, nulls, detail)
 
 
@@ -294,7 +325,7 @@ def _order_key(g: Group, dims: Sequence[str]):
 def _check(by: Sequence[str], depth: int | None) -> None:
     for d in by:
         if d not in DIMENSIONS:
-            _dimension(d, "", None, None)  # raises the Chinese message
+            _dimension(d, None)  # raises the Chinese message
     if depth is not None and not 1 <= depth <= MAX_DEPTH:
         raise UsageError(f"--depth 应在 1 到 {MAX_DEPTH} 之间（1 = 区划路径的第一级，如省）")
 
@@ -304,22 +335,39 @@ def aggregate(conn: Connection, f: Filter, by: Sequence[str] = ("year",), depth:
     """Groups of the selection by one or more dimensions, in natural order; also the depth used."""
     by = tuple(by)
     _check(by, depth)
-    dialect = conn.dialect.name
     if "region" in by and depth is None:
         depth = default_depth(conn, f)
-    rp = region_prefix(dialect, depth) if "region" in by else None
-    frm = reports.outerjoin(units, units.c.id == reports.c.unit_id).outerjoin(
-        figures, figures.c.report_id == reports.c.id)
-    if rp is not None:
-        frm = frm.outerjoin(rp, rp.c.uid == units.c.id)
-    keys = [c for d in by for c in _dimension(d, dialect, depth, rp)]
-    q = apply(select(*keys, *_aggregates()).select_from(frm), f)
-    if keys:
-        q = q.group_by(*keys)
-    rows = conn.execute(q).all()
-    groups = [_group(r, by, depth) for r in rows if r.reports]
+    rp = region_prefix(conn.dialect.name, depth) if "region" in by else None
+    sel, grp = [], []
+    for d in by:
+        a, b = _dimension(d, rp)
+        sel += a
+        grp += b
+    q = apply(select(*sel, *_aggregates()).select_from(_from(f, by, rp)), f)
+    if grp:
+        q = q.group_by(*grp)
+    groups = [_group(r, by, depth) for r in conn.execute(q) if r.reports]
     groups.sort(key=lambda g: _order_key(g, by))
     return groups, (depth if "region" in by else None)
+
+
+def total_of(conn: Connection, f: Filter, groups: list[Group], by: Sequence[str]) -> Group | None:
+    """The 合计 of disjoint groups, added up here rather than by a second scan; only the distinct
+    unit count needs the database again when a unit can fall in several groups (by year)."""
+    if not groups:
+        return None
+    if len(groups) > 500:  # one more scan beats adding up thousands of groups in Python
+        (total,), _ = aggregate(conn, f, (), None)
+        total.key, total.label = (None,), (TOTAL_LABEL,)
+        return total
+    counts = {k: sum(g.counts[k] for g in groups) for k in COUNT_LABELS}
+    if tuple(by) not in (("level",), ("region",), ("unit",)):
+        q = apply(select(func.count(func.distinct(reports.c.unit_id))).select_from(_from(f, (), None)), f)
+        counts["units"] = int(conn.execute(q).scalar() or 0)
+    sums = {k: sum(g.sums[k] for g in groups) for k in FIGURE_LABELS}
+    nulls = {k: n for k in FIGURE_LABELS if (n := sum(g.nulls.get(k, 0) for g in groups))}
+    detail = {k: sum(g.detail[k] for g in groups) for k in groups[0].detail}
+    return Group((None,), (TOTAL_LABEL,), counts, sums, nulls, detail)
 
 
 def _metric_sql(metric: str):
@@ -348,18 +396,13 @@ def ranking(conn: Connection, f: Filter, metric: str, top: int, by: str = "unit"
     _check((by,), depth)
     if top < 1:
         raise UsageError("--top 应为正整数")
-    dialect = conn.dialect.name
     if by == "region" and depth is None:
         depth = default_depth(conn, f)
-    rp = region_prefix(dialect, depth) if by == "region" else None
-    frm = reports.outerjoin(units, units.c.id == reports.c.unit_id).outerjoin(
-        figures, figures.c.report_id == reports.c.id)
-    if rp is not None:
-        frm = frm.outerjoin(rp, rp.c.uid == units.c.id)
-    keys = _dimension(by, dialect, depth, rp)
+    rp = region_prefix(conn.dialect.name, depth) if by == "region" else None
+    sel, grp = _dimension(by, rp)
     m = _metric_sql(metric).label("metric")
-    q = apply(select(*keys, *_aggregates(), m).select_from(frm), f).group_by(*keys)
-    ties = [keys[-1].asc().nulls_last(), keys[0].asc().nulls_last()]  # unit: name then key
+    q = apply(select(*sel, *_aggregates(), m).select_from(_from(f, (by,), rp)), f).group_by(*grp)
+    ties = [sel[-1].asc().nulls_last(), grp[0].asc().nulls_last()]  # unit: name, then id
     q = q.order_by(m.desc().nulls_last(), *ties).limit(top)
     groups = [_group(r, (by,), depth) for r in conn.execute(q)]
     prev, rank = object(), 0
@@ -388,12 +431,8 @@ def _stats(conn, f, by, depth, rank, top) -> Stats:
         groups, depth = ranking(conn, f, rank, top or 10, by, depth)
         return Stats((by,), depth, f, groups, None, rank)
     groups, depth = aggregate(conn, f, (by,), depth)
-    total = None
-    if groups:
-        (total,), _ = aggregate(conn, f, (), None)
-        total.label = (TOTAL_LABEL,)
-    return Stats((by,), depth, f, groups, total)
+    return Stats((by,), depth, f, groups, total_of(conn, f, groups, (by,)))
 
 
 __all__ = ["DIMENSIONS", "METRICS", "OUTCOMES", "FIGURE_LABELS", "RATE_LABELS", "COUNT_LABELS", "Group", "Stats",
-           "aggregate", "ranking", "corpus_stats", "default_depth", "region_prefix"]
+           "aggregate", "total_of", "ranking", "corpus_stats", "default_depth", "region_prefix"]
