@@ -55,12 +55,19 @@ print(json.dumps({"files": len(paths), "seconds": dt, "reports_per_s": len(paths
 """
 
 
-def corpus(n: int, cache: Path) -> Path:
-    """A cached corpus of about n reports (whole counties of four years)."""
-    folder = cache / f"corpus-{n}"
+def corpus(n: int, cache: Path, flat: bool = False) -> Path:
+    """A cached corpus of about n reports (whole counties of four years), or with ``flat`` n
+    independent reports of random units (no unit has two years: no cross-year pairs to check)."""
+    folder = cache / (f"flat-{n}" if flat else f"corpus-{n}")
     if (folder / ".complete").exists():
         return folder
-    from nianbao.synth.corpus import make_corpus
+    from nianbao.synth.corpus import make_corpus, make_flat
+    if flat:
+        t = time.perf_counter()
+        c = make_flat(folder, random.Random(n), n, years=(2024,))
+        (folder / ".complete").write_text(str(len(c.files)))
+        print(f"  generated {len(c.files)} reports in {time.perf_counter() - t:.0f} s", flush=True)
+        return folder
     counties = max(1, round(n / (UNITS_PER_COUNTY * len(YEARS))))
     cities = max(1, round(counties ** 0.5 / 2))
     t = time.perf_counter()
@@ -148,6 +155,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "nianbao-bench-store"))
     ap.add_argument("--postgres", action="store_true", help="also ingest into a real PostgreSQL started here")
+    ap.add_argument("--flat", action="store_true", help="independent reports (no cross-year pairs) instead of a "
+                                                        "four-year corpus")
     args = ap.parse_args()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -160,7 +169,7 @@ def main() -> None:
     try:
         for n in (int(x) for x in args.sizes.split(",")):
             print(f"N = {n}", flush=True)
-            folder = corpus(n, cache)
+            folder = corpus(n, cache, args.flat)
             targets = [("sqlite", str(cache / f"store-{n}.db"))]
             if server:
                 targets.append(("postgresql", server.create_database(f"bench_{n}")))
@@ -181,11 +190,11 @@ def main() -> None:
                       f"workers peak {res['worker_peak_rss_mb']:.0f} MB; store {res['store_mb']:.1f} MB", flush=True)
                 res["queries_s"] = time_queries(engine)
                 engine.dispose()
-                results.append({"n": n, "db": kind, **res})
+                results.append({"n": n, "db": kind, "corpus": "flat" if args.flat else "four years", **res})
     finally:
         if server:
             server.stop()
-    out = ROOT / "bench" / "results" / "store.json"
+    out = ROOT / "bench" / "results" / ("store-flat.json" if args.flat else "store.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print(f"written {out}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -31,14 +32,24 @@ class SerialExecutor:
 class LocalPool:
     """A pool of worker processes on this machine (fork: workers start in milliseconds)."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, window: int = 64):
         self.workers = workers
+        self.window = max(window, 2 * workers)
         self.name = f"本机 {workers} 个进程"
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         self._pool = ctx.Pool(workers, maxtasksperchild=200)
 
     def map(self, fn: Callable, items: Iterable) -> Iterator[Any]:
-        yield from self._pool.imap(fn, items)
+        # A bounded window of tasks in flight, not Pool.imap: when the consumer (the store writer) is
+        # slower than the workers, imap piles every finished result up in memory. The window is
+        # wide enough that workers keep reading while the consumer writes a whole batch.
+        window: deque = deque()
+        for item in items:
+            window.append(self._pool.apply_async(fn, (item,)))
+            if len(window) >= self.window:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
 
     def close(self) -> None:
         self._pool.terminate()

@@ -203,6 +203,13 @@ class Mapping:
     def __init__(self, entries: Iterable[MappingEntry] = (), source: str | None = None):
         self.source = source
         self._by_key: dict[str, MappingEntry] = {e.unit: e for e in entries}
+        # Proper suffixes (≥ 2 characters) of every entry, so that a lookup costs the length of a
+        # name, not the size of the mapping (a national mapping has tens of thousands of units).
+        self._by_suffix: dict[str, list[MappingEntry]] = {}
+        for e in self._by_key.values():
+            for i in range(1, len(e.unit) - 1):
+                self._by_suffix.setdefault(e.unit[i:], []).append(e)
+        self._cache: dict[str, MappingEntry | None] = {}
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -215,22 +222,28 @@ class Mapping:
         division path: entry 巡镇镇 matches 河曲县巡镇镇人民政府 (when the entry's region, if given,
         contains 河曲县), and a printed 巡镇镇 matches entry 河曲县巡镇镇. A department entry needs its
         region to confirm the prefix — every county has a 卫生健康委员会. Ambiguity gives None."""
-        key = normalize_unit(printed_name)
+        if printed_name in self._cache:
+            return self._cache[printed_name]
+        found = self._lookup(normalize_unit(printed_name))
+        self._cache[printed_name] = found
+        return found
+
+    def _lookup(self, key: str) -> MappingEntry | None:
         if not key:
             return None
         if key in self._by_key:
             return self._by_key[key]
-        printed_is_division = _division_level(key) is not None
         found = []
-        for e in (e for e in self._by_key.values() if len(e.unit) >= 2):
-            if len(key) > len(e.unit) and key.endswith(e.unit):
-                best = _parse_whole(key[:-len(e.unit)])
-                if best and (all(p in e.region for p in best[2]) if e.region else
-                             (e.level or unit_level(e.unit)) in DIVISION_LEVELS):
-                    found.append(e)
-            elif (printed_is_division and len(e.unit) > len(key) and e.unit.endswith(key)
-                  and _parse_whole(e.unit[:-len(key)])):
+        for i in range(1, len(key) - 1):  # entries that are a proper suffix of the printed name
+            e = self._by_key.get(key[i:])
+            if e is None:
+                continue
+            best = _parse_whole(key[:i])
+            if best and (all(p in e.region for p in best[2]) if e.region else
+                         (e.level or unit_level(e.unit)) in DIVISION_LEVELS):
                 found.append(e)
+        if _division_level(key) is not None:  # entries of which the printed name is a proper suffix
+            found += [e for e in self._by_suffix.get(key, ()) if _parse_whole(e.unit[:-len(key)])]
         return found[0] if len(found) == 1 else None
 
 

@@ -18,7 +18,9 @@ from ..model import ABSENT, Finding, Report, SectionText, Value
 
 # A cell row: (path, value, is_float, state, raw, how, source) — raw None when it is just the value.
 CellRow = tuple
-_SCHEMA_PATHS = frozenset(schema.paths_2021()) | frozenset(schema.paths_2019_extra())
+_PATHS_2021 = schema.paths_2021()
+_SCHEMA_PATHS = frozenset(_PATHS_2021) | frozenset(schema.paths_2019_extra())
+_ABSENT = Value()
 
 
 @dataclass(slots=True)
@@ -100,9 +102,12 @@ def figure_values(cells: list[CellRow], columns: list[tuple[str, str]]) -> dict[
 
 
 def report_from_rows(meta: dict[str, Any], cells: list[CellRow]) -> Report:
-    """A Report rebuilt from the store. ``meta`` carries the reports row (and the file path)."""
+    """A Report rebuilt from the store, for reading (rules, exports): every absent cell is the same
+    empty Value, which nothing after the recognizer ever modifies. ``meta`` carries the reports
+    row (and the file path)."""
     report = Report(path=meta["path"], format=meta["format"], unit=meta["unit_printed"], year=meta["year"],
-                    report_date=meta["report_date"], title=meta["title"], status=meta["status"])
+                    report_date=meta["report_date"], title=meta["title"], status=meta["status"],
+                    cells=dict.fromkeys(_PATHS_2021, _ABSENT))
     for path, value, is_float, state, raw, how, source in cells:
         if value is not None:
             value = float(value) if is_float else int(value)

@@ -95,55 +95,60 @@ class Writer:
             {"sha256": r.sha256, "path": r.path, "name": os.path.basename(r.path), "size": r.size, "kind": r.kind,
              "status": r.status, "error": r.error, "ingested_at": now} for _, r in fresh]).scalars().all()
 
-        placed = []
-        for (i, r), file_id in zip(fresh, file_ids):
+        placed = [(i, r, fid) for (i, r), fid in zip(fresh, file_ids) if r.has_report]
+        for i, r in fresh:
             if not r.has_report:
                 outcomes[i] = Outcome(r.path, FAILED, r.status, r.error)
-                continue
-            unit_id = self.units.unit_id(conn, r.unit)
-            version, action = 1, NEW
-            if unit_id is not None and r.year is not None:
-                prev = conn.execute(select(reports.c.id, reports.c.version).where(
-                    reports.c.unit_id == unit_id, reports.c.year == r.year, reports.c.is_current)).first()
-                if prev is not None:  # a changed file of the same unit and year: keep the old one
-                    conn.execute(update(reports).where(reports.c.id == prev.id).values(is_current=False))
-                    version, action = prev.version + 1, VERSION
+        unit_ids = [self.units.unit_id(conn, r.unit) for _, r, _ in placed]
+        keys = [(u, r.year) if u is not None and r.year is not None else None for u, (_, r, _) in zip(unit_ids, placed)]
+        # Versions: a file of a unit and year that is already stored becomes version n + 1 and the
+        # current one; within the batch, the later of two files of the same unit and year wins.
+        current = _current_versions(conn, {k for k in keys if k is not None})
+        retire = [current[k][0] for k in set(keys) if k is not None and k in current]
+        last = {k: n for n, k in enumerate(keys) if k is not None}
+        rows, versions = [], []
+        for n, ((i, r, file_id), unit_id, key) in enumerate(zip(placed, unit_ids, keys)):
+            version = 1
+            if key is not None:
+                version = current[key][1] + 1 if key in current else 1
+                current[key] = (None, version)
+            versions.append(version)
             counts = Counter(f.severity for f in r.findings)
-            # One insert per report (not one per batch): a later file of the same unit and year in this
-            # batch must find this one as the current version.
-            rid = conn.execute(insert(reports).returning(reports.c.id), [{
-                "file_id": file_id, "unit_id": unit_id, "year": r.year, "version": version, "is_current": True,
-                "format": r.format, "status": r.status, "unit_printed": r.unit, "title": r.title,
-                "report_date": r.report_date, "n_errors": counts["error"], "n_warnings": counts["warning"],
-                "n_notices": counts["notice"], "late": any(f.rule == "PUB-01" for f in r.findings),
-                "sections": r.sections, "details": r.details}]).scalar_one()
-            outcomes[i] = Outcome(r.path, action, r.status, None, r.unit, r.year, version, rid,
-                                  counts["error"], counts["warning"])
-            placed.append((i, r))
+            rows.append({
+                "file_id": file_id, "unit_id": unit_id, "year": r.year, "version": version,
+                "is_current": key is None or last[key] == n, "format": r.format, "status": r.status,
+                "unit_printed": r.unit, "title": r.title, "report_date": r.report_date,
+                "n_errors": counts["error"], "n_warnings": counts["warning"], "n_notices": counts["notice"],
+                "late": any(f.rule == "PUB-01" for f in r.findings), "sections": r.sections, "details": r.details})
+        if retire:
+            conn.execute(update(reports).where(reports.c.id.in_(retire)).values(is_current=False))
+        report_ids = conn.execute(insert(reports).returning(reports.c.id, sort_by_parameter_order=True),
+                                  rows).scalars().all() if rows else []
+        for (i, r, _), rid, version, row in zip(placed, report_ids, versions, rows):
+            outcomes[i] = Outcome(r.path, VERSION if version > 1 else NEW, r.status, None, r.unit, r.year, version,
+                                  rid, row["n_errors"], row["n_warnings"])
 
+        self._ensure_paths(conn, {c[0] for _, r, _ in placed for c in r.cells})
+        pid = self._path_ids
         cell_rows, figure_rows, finding_rows = [], [], []
-        for i, r in placed:
-            rid = outcomes[i].report_id
-            cell_rows += [(rid, self._path_id(conn, c[0]), *c[1:]) for c in r.cells]
+        for (i, r, _), rid in zip(placed, report_ids):
+            cell_rows += [(rid, pid[c[0]], *c[1:]) for c in r.cells]
             figure_rows.append((rid, *figure_values(r.cells, _FIGURES).values()))
             finding_rows += [_finding_tuple(rid, f) for f in r.findings]
         insert_rows(conn, cells, _CELL_COLUMNS, cell_rows)
         insert_rows(conn, figures, _FIGURE_COLUMNS, figure_rows)
         insert_rows(conn, findings, _FINDING_COLUMNS, finding_rows)
-        fresh = {outcomes[i].report_id: r for i, r in placed if r.year is not None}
+        fresh = {rid: r for (_, r, _), rid in zip(placed, report_ids) if r.year is not None}
         self._cross_year(conn, fresh, outcomes)
         return [outcomes[i] for i in range(len(records))]
 
-    def _path_id(self, conn: Connection, path: str) -> int:
-        pid = self._path_ids.get(path)
-        if pid is None:
-            if not self._path_ids:
-                self._path_ids.update((p, i) for i, p in conn.execute(select(cell_paths.c.id, cell_paths.c.path)))
-                pid = self._path_ids.get(path)
-            if pid is None:
-                pid = conn.execute(insert(cell_paths).returning(cell_paths.c.id), [{"path": path}]).scalar_one()
-                self._path_ids[path] = pid
-        return pid
+    def _ensure_paths(self, conn: Connection, paths: set[str]) -> None:
+        """Number every cell path of the batch (cell_paths), loading the known ones once."""
+        if not self._path_ids:
+            self._path_ids.update((p, i) for i, p in conn.execute(select(cell_paths.c.id, cell_paths.c.path)))
+        for path in sorted(paths - self._path_ids.keys()):
+            self._path_ids[path] = conn.execute(insert(cell_paths).returning(cell_paths.c.id),
+                                                [{"path": path}]).scalar_one()
 
     # ------------------------------------------------------------------ cross-year rules
     def _cross_year(self, conn: Connection, fresh: dict[int, Record], outcomes: dict[int, Outcome]) -> None:
@@ -207,6 +212,19 @@ def _report_of(r: Record) -> Report:
     return report_from_rows(meta, r.cells)
 
 
+def _current_versions(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(unit id, year) -> (id, version) of the current report, for the keys that have one."""
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    units_ = sorted({u for u, _ in keys})
+    for i in range(0, len(units_), 500):
+        q = select(reports.c.id, reports.c.version, reports.c.unit_id, reports.c.year).where(
+            reports.c.unit_id.in_(units_[i:i + 500]), reports.c.is_current)
+        for row in conn.execute(q):
+            if (row.unit_id, row.year) in keys:
+                out[(row.unit_id, row.year)] = (row.id, row.version)
+    return out
+
+
 def _current_ids(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """(unit id, year) -> the current report's id, for the keys that have one."""
     out: dict[tuple[int, int], int] = {}
@@ -242,16 +260,22 @@ def load_reports(conn: Connection, ids: list[int]) -> dict[int, Report]:
         return out
     by_report: dict[int, list] = {i: [] for i in ids}
     metas: dict[int, dict] = {}
+    paths = dict(conn.execute(select(cell_paths.c.id, cell_paths.c.path)).all())
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         q = select(reports, files.c.path).join(files, files.c.id == reports.c.file_id).where(reports.c.id.in_(chunk))
         for row in conn.execute(q):
             metas[row.id] = row._asdict()
-        q = select(cells.c.report_id, cell_paths.c.path, cells.c.value, cells.c.is_float, cells.c.state, cells.c.raw,
-                   cells.c.how, cells.c.source).join(cell_paths, cell_paths.c.id == cells.c.path_id).where(
-                       cells.c.report_id.in_(chunk))
-        for row in conn.execute(q):
-            by_report[row[0]].append(tuple(row[1:]))
+        # Straight through the driver: this runs for every cross-year pair during ingest, and the
+        # cells are most of what is read. The ids are integers, safe to inline.
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            cur.execute("SELECT report_id, path_id, value, is_float, state, raw, how, source FROM cells "
+                        f"WHERE report_id IN ({','.join(str(int(x)) for x in chunk)})")
+            for rid, pid, *rest in cur.fetchall():
+                by_report[rid].append((paths[pid], *rest))
+        finally:
+            cur.close()
     for rid, meta in metas.items():
         out[rid] = report_from_rows(meta, by_report[rid])
     return out
