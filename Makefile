@@ -20,9 +20,12 @@ $(VENV)/.installed: pyproject.toml
 	@$(BIN)/python -m compileall -q src/nianbao >/dev/null
 	@touch $@
 
-# The main job: check the example reports and show the result (exit 1 = findings, which is the point).
+# The main job: check the example reports and show the result (exit 1 = findings, which is the point),
+# then keep them in the embedded SQLite store (nianbao.db) and show the corpus statistics by year.
 run: setup
-	@$(BIN)/nianbao check examples/ --tables; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@$(BIN)/nianbao check examples/*.txt examples/*.md --tables; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@$(BIN)/nianbao ingest examples/ --map examples/年报库-玉乐县/units.csv --db nianbao.db
+	@$(BIN)/nianbao stats --db nianbao.db --by year
 
 # The whole test suite; pytest's "no tests collected" (exit 5) is a failure, not a pass.
 test: setup

@@ -4,10 +4,11 @@
 
 Four reports a new user can run `nianbao check` on: a clean township report (tab-separated tables,
 some applications), a department report as Markdown, a 2019-format report on 2020, and a report
-with one deliberate arithmetic error (its name says so). The files are regenerated identically on
-every run. The script prints what `nianbao check` should find in each and checks that it does
-(exit status 1 if not). No other file goes into examples/, so `nianbao check examples/*` reads
-only reports.
+with one deliberate arithmetic error (its name says so). Beside them, CORPUS: a made-up county's
+reports of two years with its unit mapping (units.csv), for the corpus commands (ingest, findings,
+rollup, stats, chart, export) — with cross-year faults, a unit missing one year and two spellings of
+one township. The files are regenerated identically on every run. The script prints what
+`nianbao check` should find in each and checks that it does (exit status 1 if not).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from nianbao import schema  # noqa: E402
 from nianbao.synth import inject_error, random_report, render_file  # noqa: E402
 
 OUT = ROOT / "examples"
+CORPUS = "年报库-玉乐县"
 PREFIX = "示例-"
 
 
@@ -74,6 +76,14 @@ def main(out: Path = OUT) -> int:
     made.append((path, f"一份乡镇年报，有意改错了一个数：{schema.label_of(cells[0])}印为 {bad.cells[cells[0]]}"
                        f"（应为 {rep.cells[cells[0]]}）。",
                  f"至少一个 error 级 arithmetic 发现，其 cells 同时包含 {cells[0]} 和 {cells[1]}（{where}）。"))
+
+    import shutil
+    from nianbao.synth.corpus import make_corpus
+    shutil.rmtree(OUT / CORPUS, ignore_errors=True)
+    corpus = make_corpus(OUT / CORPUS, random.Random(13), counties=1, townships=5, departments=2, years=(2023, 2024),
+                         copy_narrative=0.2, carry_mismatch=0.2, identical_tables=0.1, missing=0.1, errors=0.1)
+    print(f"{CORPUS}/\n  虚构的玉乐县 2023、2024 两年的 {len(corpus.files)} 份年报和单位对照表 units.csv。\n"
+          f"  跨年度问题 {len(corpus.expected_xy)} 处，缺报 {len(corpus.missing)} 份，算错 {len(corpus.errors)} 份。")
 
     ok = True
     for path, what, expect in made:

@@ -12,8 +12,8 @@ def test_examples_are_regenerated_identically(tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.main(tmp_path) == 0, "an example does not give the result the script promises"
-    made = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    have = {p.name: p.read_bytes() for p in (ROOT / "examples").iterdir()}
+    made = {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    have = {str(p.relative_to(ROOT / "examples")): p.read_bytes() for p in (ROOT / "examples").rglob("*") if p.is_file()}
     assert made.keys() == have.keys(), "run `.venv/bin/python scripts/make_examples.py`"
     for name in made:
         assert made[name] == have[name], f"examples/{name} is stale: run scripts/make_examples.py"

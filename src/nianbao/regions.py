@@ -345,7 +345,10 @@ def _entry(row: dict[str, str], where: str, line: int) -> MappingEntry:
         raise UsageError(f"{where} 第 {line} 行：{exc}") from None
     region = tuple(normalize_unit(p) for p in _REGION_SEP.split(row.get("region", "")) if p.strip())
     if region and region[-1] != unit and (level or unit_level(unit)) in DIVISION_LEVELS:
-        region += (unit,)
+        # the division's own name, without the prefix the path already has: 玉乐县宁江镇 under
+        # …/玉乐县 ends the path with 宁江镇, not 玉乐县宁江镇
+        own = region_from_name(unit) or (unit,)
+        region += tuple(p for p in own if p not in region) or (unit,)
     parent = normalize_unit(row.get("parent", "")) or None
     return MappingEntry(unit, region, level, parent)
 

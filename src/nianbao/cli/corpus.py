@@ -258,3 +258,53 @@ def units_merge(
             _fail(f"“{source}”和“{target}”已是同一个单位")
         moved = merge_units(conn, a.id, b.id, cfg)
     _out().print(f"已把“{a.key}”的 {moved} 份报告并入“{b.key}”，并重新做了跨年度检查。")
+
+
+# --------------------------------------------------------------------------- findings
+@app.command(cls=ZhCommand)
+def findings(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="年度（可重复）"),
+    region: Optional[str] = typer.Option(None, "--region", help="区划，如 河曲县 或 山西省/忻州市"),
+    level: Optional[str] = typer.Option(None, "--level", help="层级：省、市、县、乡镇、街道、部门"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="单位名称中的一段文字"),
+    rule: Optional[list[str]] = typer.Option(None, "--rule", "-r", help="规则代码或类别，如 T3-01、XY（跨年度检查，可重复）"),
+    severity: Optional[str] = typer.Option(None, "--severity", "-s", help="最低级别：error、warning 或 notice"),
+    format: UnitsFormat = typer.Option(UnitsFormat.human, "--format", "-f", help="human、json 或 csv"),
+) -> None:
+    """列出库中报告的问题（每个单位当前版本的报告），包括需要两个年度才能发现的跨年度问题（XY）。"""
+    from ..outputs.human import SEVERITY_MARK, SEVERITY_NAME, SEVERITY_STYLE, location_zh
+    from ..store.query import stored_findings_of
+    from .stats import build_filter, open_store
+    f = build_filter(year=year, region=region, level=level, unit=unit)
+    engine = open_store(db)
+    try:
+        with engine.connect() as conn:
+            rows = stored_findings_of(conn, f, [r.strip().upper() for r in rule or []], severity)
+    except UsageError as exc:
+        _fail(str(exc))
+    if format is UnitsFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    if format is UnitsFormat.csv:
+        import csv
+        w = csv.writer(sys.stdout)
+        w.writerow(["单位", "区划", "年度", "文件", "规则", "级别", "类别", "问题", "单元格", "位置"])
+        for r in rows:
+            w.writerow([r["unit"], r["region"], r["year"], r["path"], r["rule"], SEVERITY_NAME[r["severity"]],
+                        r["category"], r["message"], " ".join(r["cells"]), r["location"]])
+        return
+    console = _out()
+    if not rows:
+        console.print(f"{f.describe()}：没有符合条件的问题。")
+        return
+    last = None
+    for r in rows:
+        if (r["unit"], r["year"]) != last:
+            last = (r["unit"], r["year"])
+            console.print(f"\n[bold]{r['unit'] or '未识别单位'} · {r['year'] or '年份未知'} 年[/]  [dim]{r['path']}[/]",
+                          highlight=False)
+        where = f"[{location_zh(r['location'])}] " if r["location"] else ""
+        console.print(f" [{SEVERITY_STYLE[r['severity']]}]{SEVERITY_MARK[r['severity']]} {SEVERITY_NAME[r['severity']]}"
+                      f" {r['rule']}[/]  {where}{r['message']}", highlight=False, soft_wrap=True)
+    console.print(f"\n共 {len(rows)} 条（{f.describe()}）。", highlight=False)

@@ -6,7 +6,8 @@ from typer.testing import CliRunner
 
 from .catalogue import render_markdown
 
-COMMANDS = ["check", "extract", "explain", "rules", "version", "stats", "chart"]
+COMMANDS = ["check", "extract", "explain", "rules", "version", "ingest", "units", "units list", "units map",
+            "units set", "units merge", "stats", "chart", "rollup", "export"]
 
 
 def cli_reference() -> str:
@@ -15,7 +16,7 @@ def cli_reference() -> str:
     parts = ["# nianbao 命令行参考 / CLI reference", "",
              "由 `make docs` 从代码生成，请勿手工修改。Generated from the code by `make docs`; do not edit.", ""]
     for cmd in [None] + COMMANDS:
-        args = ([cmd] if cmd else []) + ["--help"]
+        args = (cmd.split() if cmd else []) + ["--help"]
         out = runner.invoke(app, args, prog_name="nianbao", terminal_width=100, env={"NO_COLOR": "1", "COLUMNS": "100"}).output
         parts += [f"## `nianbao {cmd or ''}`".replace(" ``", "``").replace("` `", "`"), "", "```text", out.rstrip(), "```", ""]
     return "\n".join(parts)

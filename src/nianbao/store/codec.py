@@ -39,7 +39,7 @@ class Record:
     report_date: str | None = None
     cells: list[CellRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    sections: dict[str, list] = field(default_factory=dict)   # key -> [heading, text, misplaced]
+    sections: dict[str, list] = field(default_factory=dict)   # key -> [heading, text, misplaced, source]
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -57,7 +57,7 @@ def record_of(path: str, sha256: str, size: int, status: str, error: str | None,
     rec.cells = [_cell_row(p, v) for p, v in report.cells.items() if v.state != ABSENT]
     rec.cells += [_cell_row(p, v) for p, v in report.extra_cells.items() if v.state != ABSENT]
     rec.findings = list(findings)
-    rec.sections = {k: [s.heading, s.text, s.misplaced] for k, s in report.sections.items()}
+    rec.sections = {k: [s.heading, s.text, s.misplaced, source_text(s.source)] for k, s in report.sections.items()}
     rec.details = {"tables_found": [k for k, v in report.tables_found.items() if v is not None],
                    "missing": list(report.missing), "extra": list(report.extra),
                    "table_formats": dict(report.table_formats), "format_how": report.format_how}
@@ -117,8 +117,9 @@ def report_from_rows(meta: dict[str, Any], cells: list[CellRow]) -> Report:
                 raw = None
         target = report.cells if path in _SCHEMA_PATHS else report.extra_cells
         target[path] = Value(value, state, raw, parse_source(source), None, how)
-    for key, (heading, text, misplaced) in (meta.get("sections") or {}).items():
-        report.sections[key] = SectionText(key, heading, text, None, None, misplaced=bool(misplaced))
+    for key, (heading, text, misplaced, *source) in (meta.get("sections") or {}).items():
+        report.sections[key] = SectionText(key, heading, text, parse_source(source[0]) if source else None, None,
+                                           misplaced=bool(misplaced))
     details = meta.get("details") or {}
     for key in schema.TABLE_SECTIONS:
         report.tables_found[key] = Source() if key in details.get("tables_found", ()) else None

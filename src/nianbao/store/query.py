@@ -92,3 +92,25 @@ def base_query(*columns) -> Select:
                        units.c.key.label("unit_key"), units.c.level, units.c.region)
     return (select(*cols).select_from(reports).join(files, files.c.id == reports.c.file_id)
             .outerjoin(units, units.c.id == reports.c.unit_id))
+
+
+def stored_findings_of(conn, f: Filter, rules: list[str] | None = None, severity: str | None = None,
+                       limit: int | None = None) -> list[dict]:
+    """The stored findings of the chosen reports: unit, year, file and the finding. ``rules`` are
+    codes or families ("XY" = every cross-year rule); ``severity`` keeps that level and above."""
+    from .tables import findings
+    q = apply(base_query(units.c.key.label("unit"), units.c.region, reports.c.year, files.c.path, findings.c.rule,
+                         findings.c.severity, findings.c.category, findings.c.message, findings.c.cells,
+                         findings.c.location).join(findings, findings.c.report_id == reports.c.id), f)
+    if rules:
+        q = q.where(or_(*[findings.c.rule == r if "-" in r else findings.c.rule.startswith(r + "-") for r in rules]))
+    if severity:
+        wanted = {"error": ["error"], "warning": ["error", "warning"]}.get(severity)
+        if wanted is None and severity != "notice":
+            raise UsageError(f"无法识别的级别“{severity}”，可用：error（错误）、warning（警告）、notice（提示）")
+        if wanted:
+            q = q.where(findings.c.severity.in_(wanted))
+    q = q.order_by(units.c.region, units.c.key, reports.c.year, findings.c.id)
+    if limit:
+        q = q.limit(limit)
+    return [row._asdict() for row in conn.execute(q)]

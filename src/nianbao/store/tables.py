@@ -81,7 +81,7 @@ reports = Table(
     Column("n_warnings", Integer, nullable=False),
     Column("n_notices", Integer, nullable=False),
     Column("late", Boolean, nullable=False),           # a PUB-01 finding: published after the deadline
-    Column("sections", JSON),                          # section key -> [heading, text]
+    Column("sections", JSON),                          # section key -> [heading, text, misplaced, source]
     Column("details", JSON),                           # table_formats, missing, extra, format_how
     Index("ix_reports_unit_year", "unit_id", "year"),
     Index("ix_reports_year_current", "year", "is_current"),
