@@ -100,10 +100,11 @@ def ingest(
         console.print(f"已导入 {display_name(str(engine.url))}：共 {len(summary.outcomes)} 个文件，"
                       f"新入库 {counts['new']}，新版本 {counts['version']}，未变化跳过 {counts['unchanged']}，"
                       f"无法读取 {counts['failed']}；用时 {summary.seconds:.1f} 秒"
-                      + (f"（{rate:.0f} 份/秒，{summary.executor}）" if summary.executor else ""), highlight=False)
+                      + (f"（{rate:.0f} 份/秒，{summary.executor}）" if summary.executor else ""), highlight=False,
+                      soft_wrap=True)
         n_err = sum(1 for o in summary.outcomes if o.errors)
         if n_err:
-            console.print(f"其中 {n_err} 份新入库的报告有错误，可用 nianbao stats 或 nianbao export 查看。")
+            console.print(f"其中 {n_err} 份新入库的报告有错误，可用 nianbao findings 查看。", soft_wrap=True)
     raise typer.Exit(EXIT_UNREADABLE if counts["failed"] else EXIT_OK)
 
 
@@ -133,7 +134,8 @@ def _apply_mapping(engine, path: str) -> int:
         _fail(str(exc))
     with engine.begin() as conn:
         changed = store_mapping(conn, mapping)
-    _err().print(f"已载入单位对照表 {path}：{len(mapping)} 个单位，更新了库中 {changed} 个单位的层级/区划。")
+    _err().print(f"已载入单位对照表 {path}：{len(mapping)} 个单位，更新了库中 {changed} 个单位的层级/区划。",
+                 soft_wrap=True, highlight=False)
     return changed
 
 
