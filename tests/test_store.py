@@ -227,3 +227,17 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
 def test_unreachable_postgresql_is_a_chinese_error():
     with pytest.raises(UsageError, match="无法连接数据库"):
         store_db.open_engine("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_two_files_of_one_unit_and_year_in_one_batch_become_two_versions(db_url, tmp_path):
+    """The later file (in input order) is the current version, whatever the workers' timing."""
+    src = next(p for p in SEEDS.glob("*.txt"))
+    first, second = tmp_path / "1.txt", tmp_path / "2.txt"
+    shutil.copy(src, first)
+    second.write_text(src.read_text(encoding="utf-8") + "\n（更正版）\n", encoding="utf-8")
+    engine, summary = ingest_into(db_url, [first, second])
+    assert [(o.action, o.version) for o in summary.outcomes] == [("new", 1), ("version", 2)]
+    with engine.connect() as conn:
+        rows = conn.execute(select(files.c.name, reports.c.version, reports.c.is_current)
+                            .join(reports, reports.c.file_id == files.c.id).order_by(reports.c.version)).all()
+    assert [tuple(r) for r in rows] == [("1.txt", 1, False), ("2.txt", 2, True)]
