@@ -263,13 +263,14 @@ def units_merge(
 
 
 # --------------------------------------------------------------------------- findings
+from .stats import build_filter, open_store, opt_db, opt_level, opt_region, opt_unit, opt_year  # noqa: E402
 @app.command(cls=ZhCommand)
 def findings(
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    year: Optional[list[int]] = typer.Option(None, "--year", "-y", help="年度（可重复）"),
-    region: Optional[str] = typer.Option(None, "--region", help="区划，如 河曲县 或 山西省/忻州市"),
-    level: Optional[str] = typer.Option(None, "--level", help="层级：省、市、县、乡镇、街道、部门"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="单位名称中的一段文字"),
+    db: Optional[str] = opt_db(),
+    year: Optional[list[int]] = opt_year(),
+    region: Optional[str] = opt_region(),
+    level: Optional[str] = opt_level(),
+    unit: Optional[str] = opt_unit(),
     rule: Optional[list[str]] = typer.Option(None, "--rule", "-r", help="规则代码或类别，如 T3-01、XY（跨年度检查，可重复）"),
     severity: Optional[str] = typer.Option(None, "--severity", "-s", help="最低级别：error、warning 或 notice"),
     format: UnitsFormat = typer.Option(UnitsFormat.human, "--format", "-f", help="human、json 或 csv"),
@@ -277,7 +278,6 @@ def findings(
     """列出库中报告的问题（每个单位当前版本的报告），包括需要两个年度才能发现的跨年度问题（XY）。"""
     from ..outputs.human import SEVERITY_MARK, SEVERITY_NAME, SEVERITY_STYLE, location_zh
     from ..store.query import stored_findings_of
-    from .stats import build_filter, open_store
     f = build_filter(year=year, region=region, level=level, unit=unit)
     engine = open_store(db)
     try:
