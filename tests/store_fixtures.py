@@ -8,6 +8,8 @@ from nianbao.store.db import open_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+# the four single example reports (examples/ also holds the 玉乐县 corpus folder)
+EXAMPLE_FILES = sorted(p for p in EXAMPLES.iterdir() if p.is_file())
 
 
 def ingest_into(db_url: str, paths, *, workers: int = 1, config=None, **kw):

@@ -21,7 +21,7 @@ from nianbao.store.writer import load_reports, stored_findings
 from nianbao.synth.corpus import make_corpus
 
 from .conftest import SEEDS
-from .store_fixtures import EXAMPLES, ingest_into
+from .store_fixtures import EXAMPLE_FILES, ingest_into
 
 
 def _count(engine, table) -> int:
@@ -44,7 +44,7 @@ def corpus(tmp_path_factory):
 
 def test_stored_reports_equal_what_check_prints(db_url):
     """The stored report, rebuilt, is exactly `nianbao check --format json`'s report and findings."""
-    paths = sorted(expand_paths([str(EXAMPLES), str(SEEDS)]))
+    paths = [str(p) for p in EXAMPLE_FILES] + sorted(expand_paths([str(SEEDS)]))
     engine, summary = ingest_into(db_url, paths)
     assert summary.counts == {"new": len(paths)}
     ids = _ids_by_path(engine)
@@ -62,7 +62,7 @@ def test_stored_reports_equal_what_check_prints(db_url):
 
 
 def test_reingest_changes_nothing(db_url):
-    paths = sorted(expand_paths([str(EXAMPLES)]))
+    paths = [str(p) for p in EXAMPLE_FILES]
     engine, _ = ingest_into(db_url, paths)
     before = {t.name: _count(engine, t) for t in (files, reports, cells, findings, figures, units)}
     _, again = ingest_into(db_url, paths)

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from nianbao import schema
-from nianbao.batch import check_file, expand_paths
+from nianbao.batch import check_file
 from nianbao.cli import app
 from nianbao.errors import UsageError
 from nianbao.model import ABSENT
@@ -27,9 +27,9 @@ from nianbao.store.stats import aggregate, corpus_stats
 from nianbao.store.tables import figures
 
 from .conftest import ROOT, SEEDS
-from .store_fixtures import EXAMPLES, ingest_into
+from .store_fixtures import EXAMPLE_FILES, ingest_into
 
-FILES = sorted(expand_paths([str(EXAMPLES)])) + sorted(str(p) for p in SEEDS.glob("*.txt"))
+FILES = [str(p) for p in EXAMPLE_FILES] + sorted(str(p) for p in SEEDS.glob("*.txt"))
 DENIED = [r.key for r in schema.APP_ROWS if r.group == "不予公开"]
 GROUP_ROWS = {"unable": [r.key for r in schema.APP_ROWS if r.group == "无法提供"],
               "rejected": [r.key for r in schema.APP_ROWS if r.group == "不予处理"]}

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..errors import UsageError
 from . import EXIT_FINDINGS, EXIT_OK, ZhCommand, _err, _fail, _out, app
+from ..outputs.workbooks import rollup_xlsx
 from .corpus import DB_HELP
 from .stats import (
     LEVEL_HELP,
@@ -79,7 +80,7 @@ def rollup(
             else:
                 sys.stdout.write(text)
         elif format is RollupFormat.xlsx:
-            _rollup_xlsx(result, output)
+            rollup_xlsx(result, output)
         elif output:
             from rich.console import Console
             with open(output, "w", encoding="utf-8") as fh:
@@ -159,65 +160,6 @@ def _cells_zh(paths: list[str], schema) -> str:
         shown = "、".join(schema.label_of(p) for p in rest[:3])
         parts.append(shown + (f" 等 {len(rest)} 个单元格" if len(rest) > 3 else ""))
     return "；".join(parts)
-
-
-def _rollup_xlsx(result, path: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from .. import regions, schema
-    bold = Font(bold=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总表"
-    rep = result.report
-
-    def v(p):
-        return rep.cells[p].value
-
-    def head(ws, *cells):
-        ws.append(list(cells))
-        for c in ws[ws.max_row]:
-            c.font = bold
-
-    ws.append([f"{result.unit} {result.year} 年政府信息公开工作年度报告数据汇总（{len(result.included)} 个单位）"])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([])
-    head(ws, "表二 主动公开政府信息情况", "本年制发件数", "本年废止件数", "现行有效件数", "处理决定数量／收费金额（万元）")
-    for item in schema.ACTIVE_ITEMS:
-        vals = [v(schema.active_path(item.key, f.key)) for f in item.fields]
-        ws.append([item.label] + (vals if len(vals) == 3 else [None, None, None] + vals))
-    ws.append([])
-    head(ws, "表三 收到和处理政府信息公开申请情况", *[c.label for c in schema.APP_COLUMNS])
-    for r in schema.APP_ROWS:
-        ws.append([f"{r.no} {r.label}".strip()] + [v(schema.app_path(r.key, c.key)) for c in schema.APP_COLUMNS])
-    ws.append([])
-    head(ws, "表四 政府信息公开行政复议、行政诉讼情况", *[label for _, label in schema.RL_FIELDS])
-    for g, label in schema.RL_GROUPS:
-        ws.append([label] + [v(schema.rl_path(g, f)) for f, _ in schema.RL_FIELDS])
-    ws.column_dimensions["A"].width = 48
-    for note in result.notes:
-        ws.append([])
-        ws.append(["说明：" + note])
-
-    ws = wb.create_sheet("发现的问题")
-    head(ws, "规则", "级别", "类别", "说明", "涉及单元格")
-    for f in result.findings:
-        ws.append([f.rule, f.severity, f.category, f.message, "；".join(schema.label_of(c) for c in f.cells)])
-    ws = wb.create_sheet("纳入汇总的单位")
-    head(ws, "单位", "单位（规范名）", "层级", "区划", "格式", "错误数", "错误规则", "空白单元格", "文件")
-    for u in result.included:
-        nulls = result.nulls.get(u.key, [])
-        ws.append([u.name, u.key, regions.LEVELS.get(u.level, u.level), u.region, u.format, u.errors,
-                   "、".join(u.rules), "；".join(schema.label_of(p) for p in nulls), u.file])
-    ws = wb.create_sheet("缺报单位")
-    head(ws, "单位", "层级", "区划", "有报告的年份", "情况")
-    for u in result.missing:
-        ws.append([u.name, regions.LEVELS.get(u.level, u.level), u.region, "、".join(map(str, u.years)),
-                   f"{result.year} 年缺报"])
-    for u in result.never_reported:
-        ws.append([u.name, regions.LEVELS.get(u.level, u.level), u.region, "", "对照表中有、库中没有任何报告"])
-    wb.save(path)
 
 
 @app.command("export", cls=ZhCommand)

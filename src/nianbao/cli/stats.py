@@ -14,9 +14,7 @@ everywhere. Another command reuses them like this::
 """
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 import os
 import sys
@@ -27,6 +25,7 @@ from rich.table import Table
 
 from ..errors import UsageError
 from . import EXIT_OK, ZhCommand, _err, _fail, _out, app
+from ..outputs.workbooks import BY_ZH, stats_csv, stats_rows, stats_title, stats_xlsx
 from .corpus import DB_HELP
 
 # --------------------------------------------------------------------------- shared filter options
@@ -120,7 +119,7 @@ class StatsFormat(str, enum.Enum):
     xlsx = "xlsx"
 
 
-BY_ZH = {"year": "年度", "level": "层级", "region": "区划", "unit": "单位"}
+
 _BY_HELP = "分组：year（年度，默认）、level（层级）、region（区划）、unit（单位）"
 _DEPTH_HELP = ("按区划分组时取区划路径的第几级（1 = 省，2 = 市，3 = 县，4 = 乡镇/街道）；"
                "默认取 --region 的下一级，未给 --region 时为 1")
@@ -222,29 +221,12 @@ def _write_text(text: str, output: Optional[str], encoding: str = "utf-8") -> No
         sys.stdout.write(text)
 
 
-def _title(result) -> str:
-    what = "、".join(BY_ZH[b] for b in result.by)
-    if result.rank:
-        from ..store.stats import METRICS
-        return f"{result.filter.describe()}：按{METRICS[result.rank]}排名的{what}（前 {len(result.groups)} 名）"
-    depth = f"（第 {result.depth} 级）" if result.depth else ""
-    return f"{result.filter.describe()}：按{what}{depth}统计"
-
-
 def _n(v) -> str:
     return "—" if v is None else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
 
 
 def _pct(v) -> str:
     return "—" if v is None else f"{100 * v:.1f}%"
-
-
-def _rows(result):
-    """(group, is_total) in table order: the groups, then the total."""
-    out = [(g, False) for g in result.groups]
-    if result.total is not None:
-        out.append((result.total, True))
-    return out
 
 
 _REASON_SHORT = ("国家秘密", "法规禁止", "三安一稳", "第三方", "内部事务", "过程信息", "执法案卷", "查询事项")
@@ -254,7 +236,7 @@ def render_stats(console, result) -> None:
     """Compact Chinese tables (each fits a terminal): applications; outcomes with their shares;
     不予公开 reasons; review and litigation; report quality."""
     from ..store.stats import _DENIED, FIGURE_LABELS
-    rows = _rows(result)
+    rows = stats_rows(result)
     name_head = "、".join(BY_ZH[b] for b in result.by)
     name_width = min(max([len(name_head)] + [len(g.name) for g, _ in rows]) * 2, 28)
     starred: dict[str, int] = {}
@@ -280,7 +262,7 @@ def render_stats(console, result) -> None:
             t.add_row(*([str(g.rank)] if result.rank else []), name, *make_row(g))
         console.print(t)
 
-    title = _title(result)
+    title = stats_title(result)
     table(f"{title}\n一、申请与办理",
           ["报告数", "单位数", "本年新收", "上年结转", "办理总数", "公开率", "结转下年"],
           lambda g: [_n(g.counts["reports"]), _n(g.counts["units"]), cell(g, "new_received"),
@@ -303,59 +285,6 @@ def render_stats(console, result) -> None:
     if starred:
         console.print("* 有报告未填该数（按 0 计入）：" + "、".join(
             f"{FIGURE_LABELS[k]}（最多 {n} 份）" for k, n in starred.items()) + "。", style="dim")
-
-
-def _table(result) -> tuple[list[str], list[list]]:
-    """Chinese headers and rows (numbers stay numbers) shared by CSV and XLSX."""
-    from ..store.stats import COUNT_LABELS, FIGURE_LABELS, RATE_LABELS
-    head = (["排名"] if result.rank else []) + ["、".join(BY_ZH[b] for b in result.by), "键"]
-    head += list(COUNT_LABELS.values()) + list(FIGURE_LABELS.values()) + list(RATE_LABELS.values()) + ["缺数说明"]
-    rows = []
-    for g, total in _rows(result):
-        key = "" if total else "/".join("" if k is None else str(k) for k in g.key)
-        row = ([g.rank] if result.rank else []) + [g.name, key]
-        row += [g.counts[k] for k in COUNT_LABELS]
-        row += [int(v) if float(v).is_integer() else v for v in g.sums.values()]
-        row += [None if g.rate(k) is None else round(g.rate(k), 6) for k in RATE_LABELS]
-        row.append("；".join(f"{FIGURE_LABELS[k]}缺 {n} 份" for k, n in g.nulls.items()))
-        rows.append(row)
-    return head, rows
-
-
-def stats_csv(result) -> str:
-    head, rows = _table(result)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(head)
-    for r in rows:
-        w.writerow(["" if v is None else v for v in r])
-    return buf.getvalue()
-
-
-def stats_xlsx(result, path: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from ..store.stats import RATE_LABELS
-    head, rows = _table(result)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "统计"
-    ws.append([_title(result)])
-    ws["A1"].font = Font(bold=True)
-    ws.append(head)
-    for c in ws[2]:
-        c.font = Font(bold=True)
-    rate_cols = {i for i, h in enumerate(head) if h in RATE_LABELS.values()}
-    for r in rows:
-        ws.append(r)
-        for i in rate_cols:
-            ws.cell(ws.max_row, i + 1).number_format = "0.0%"
-    if result.total is not None and rows:
-        for c in ws[ws.max_row]:
-            c.font = Font(bold=True)
-    ws.freeze_panes = "C3" if not result.rank else "D3"
-    ws.column_dimensions["A" if not result.rank else "B"].width = 24
-    wb.save(path)
 
 
 # --------------------------------------------------------------------------- nianbao chart
