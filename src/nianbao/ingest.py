@@ -104,6 +104,16 @@ def _ingest(paths, engine, workers, cluster, config, retry_failed, batch, on_sta
             on_outcome(o)
 
     paths = list(paths)
+    # Start the workers first: forked from a small process, they do not each carry a copy of the
+    # hash lists built below (100,000 files → a few hundred MB of copy-on-write pages otherwise).
+    executor = make_executor(1 if len(paths) < 2 * CHUNK and not cluster else workers, cluster)
+    try:
+        return _run(executor, paths, engine, writer, summary, emit, config, retry_failed, batch, on_start, t0)
+    finally:
+        executor.close()
+
+
+def _run(executor, paths, engine, writer, summary, emit, config, retry_failed, batch, on_start, t0) -> IngestSummary:
     hashed: list[tuple[str, str, int]] = []
     unreadable: list[Outcome] = []
     seen: dict[str, str] = {}
@@ -138,23 +148,19 @@ def _ingest(paths, engine, workers, cluster, config, retry_failed, batch, on_sta
             emit(Outcome(p, UNCHANGED))
 
     if todo:
-        executor = make_executor(1 if len(todo) < 2 * CHUNK and not cluster else workers, cluster)
         summary.executor = executor.name
         tasks = [(todo[i:i + CHUNK], config) for i in range(0, len(todo), CHUNK)]
         buffer: list[Record] = []
         last = time.monotonic()
-        try:
-            for records in executor.map(read_records, tasks):
-                buffer += records
-                if len(buffer) >= batch or time.monotonic() - last > FLUSH_SECONDS:
-                    for o in writer.write(buffer):
-                        emit(o)
-                    buffer, last = [], time.monotonic()
-            if buffer:
+        for records in executor.map(read_records, tasks):
+            buffer += records
+            if len(buffer) >= batch or time.monotonic() - last > FLUSH_SECONDS:
                 for o in writer.write(buffer):
                     emit(o)
-        finally:
-            executor.close()
+                buffer, last = [], time.monotonic()
+        if buffer:
+            for o in writer.write(buffer):
+                emit(o)
     summary.seconds = time.perf_counter() - t0
     return summary
 
