@@ -30,13 +30,21 @@ class SerialExecutor:
 
 
 class LocalPool:
-    """A pool of worker processes on this machine (fork: workers start in milliseconds)."""
+    """A pool of worker processes on this machine.
+
+    Workers come from a fork server that has imported nianbao once: they start in milliseconds and,
+    unlike workers forked from the caller, never inherit the caller's memory (an ingest of 100,000
+    files holds its hash lists there) — also when one is replaced after ``maxtasksperchild`` tasks."""
 
     def __init__(self, workers: int, window: int = 64):
         self.workers = workers
         self.window = max(window, 2 * workers)
         self.name = f"本机 {workers} 个进程"
-        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["nianbao.ingest"])
+        else:
+            ctx = multiprocessing.get_context("spawn")
         self._pool = ctx.Pool(workers, maxtasksperchild=200)
 
     def map(self, fn: Callable, items: Iterable) -> Iterator[Any]:
