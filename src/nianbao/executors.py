@@ -30,22 +30,19 @@ class SerialExecutor:
 
 
 class LocalPool:
-    """A pool of worker processes on this machine.
+    """A pool of worker processes on this machine, forked when the pool is made.
 
-    Workers come from a fork server that has imported nianbao once: they start in milliseconds and,
-    unlike workers forked from the caller, never inherit the caller's memory (an ingest of 100,000
-    files holds its hash lists there) — also when one is replaced after ``maxtasksperchild`` tasks."""
+    Make it early (ingest does, before hashing its files): forked from a small process, the workers
+    do not carry copies of the caller's later data, and they inherit its warm imports and garbage-
+    collector settings. They live as long as the pool. (Measured on 10,000 reports: workers from a
+    fork server ingested 206 reports/s against 251–262 for forked ones.)"""
 
     def __init__(self, workers: int, window: int = 64):
         self.workers = workers
         self.window = max(window, 2 * workers)
         self.name = f"本机 {workers} 个进程"
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["nianbao.ingest"])
-        else:
-            ctx = multiprocessing.get_context("spawn")
-        self._pool = ctx.Pool(workers, maxtasksperchild=200)
+        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self._pool = ctx.Pool(workers)
 
     def map(self, fn: Callable, items: Iterable) -> Iterator[Any]:
         # A bounded window of tasks in flight, not Pool.imap: when the consumer (the store writer) is

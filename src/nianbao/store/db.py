@@ -90,9 +90,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=60000")
-    # 64 MB of page cache (the default is 2 MB): a store of 100,000 reports is over 1 GB, and the
-    # cells index is updated all over it during an ingest.
-    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 
