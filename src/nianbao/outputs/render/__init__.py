@@ -1,0 +1,47 @@
+"""Rendering a Report as a finished annual report in the official 国办 layout (issue 5, output side).
+
+`render(report, out_path)` chooses the format by suffix: .docx (python-docx, real merged cells,
+Chinese fonts, A4, page numbers), .html (standalone page, rowspan/colspan, print CSS), .md (GitHub
+pipe tables) and .pdf (the DOCX converted by LibreOffice, fonts embedded). The renderer prints the
+cells exactly as they are — it computes nothing — so a file read back by nianbao gives the same
+cells, and a report whose data is wrong is rendered wrong, for the rules to say so.
+"""
+from __future__ import annotations
+
+import os
+
+from ...model import Report
+
+FORMATS = (".docx", ".html", ".md", ".pdf")
+
+
+def render_bytes(report: Report, suffix: str) -> bytes:
+    """The rendered file's bytes for a suffix of FORMATS (".htm" and ".markdown" accepted)."""
+    suffix = suffix.lower()
+    if suffix == ".docx":
+        from .docx import render_docx
+        return render_docx(report)
+    if suffix in (".html", ".htm"):
+        from .html import render_html
+        return render_html(report).encode("utf-8")
+    if suffix in (".md", ".markdown"):
+        from .markdown import render_markdown
+        return render_markdown(report).encode("utf-8")
+    if suffix == ".pdf":
+        from .pdf import render_pdf
+        return render_pdf(report)
+    raise ValueError(f"不支持的输出格式“{suffix or '（无后缀）'}”，可用：{'、'.join(FORMATS)}")
+
+
+def render(report: Report, out_path: str | os.PathLike) -> str:
+    """Write `report` to `out_path` in the format its suffix names; returns the path written."""
+    out_path = os.fspath(out_path)
+    data = render_bytes(report, os.path.splitext(out_path)[1])
+    tmp = out_path + ".part"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, out_path)  # never leave a half-written report under the final name
+    return out_path
+
+
+__all__ = ["FORMATS", "render", "render_bytes"]

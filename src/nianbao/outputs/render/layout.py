@@ -1,0 +1,221 @@
+"""What a rendered report prints, independent of the file format.
+
+Every writer (DOCX, HTML, Markdown, PDF) prints the same title, section headings, paragraphs and
+table grids, so the formats cannot drift apart and a round trip through any of them gives back the
+same cells. Tables are described on their true grid — a list of rows of texts plus the merged
+rectangles — exactly as the 国办 template (国办公开办函〔2021〕30号) draws them; each writer only decides
+how a merge is expressed (gridSpan/vMerge, rowspan/colspan, or a flattened pipe table).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ... import schema
+from ...model import Report
+
+Merge = tuple[int, int, int, int]  # r0, c0, r1, c1 (inclusive)
+
+# Font chains: the official face first, then what a machine without it has (spec: 标题 方正小标宋简体,
+# 正文 仿宋_GB2312). The DOCX keeps the first name (a clerk's Word has it); the PDF resolves the
+# chain against the installed fonts, because LibreOffice would otherwise fall back to a sans face.
+TITLE_FONTS = ("方正小标宋简体", "方正小标宋_GBK", "宋体", "SimSun", "Noto Serif CJK SC")
+BODY_FONTS = ("仿宋_GB2312", "仿宋", "FangSong", "Noto Serif CJK SC")
+HEADING_FONTS = ("黑体", "SimHei", "Noto Sans CJK SC")  # 一级标题 in 公文 are 黑体
+LATIN_FONT = "Times New Roman"
+
+APP_NOTE = f"（{schema.APP_NOTE}）"
+OUTCOMES_LABEL = "三、本年度办理结果"
+
+
+@dataclass(slots=True)
+class Grid:
+    """One table on its true grid. `kind` names the table for styling (column widths)."""
+    kind: str
+    rows: list[list[str]]
+    merges: list[Merge] = field(default_factory=list)
+    header_rows: int = 0  # rows repeated on each page and printed bold
+
+    @property
+    def ncols(self) -> int:
+        return max(len(r) for r in self.rows)
+
+    def covered(self) -> dict[tuple[int, int], Merge]:
+        """Every position a merge covers except its top-left corner, with the merge."""
+        out: dict[tuple[int, int], Merge] = {}
+        for m in self.merges:
+            r0, c0, r1, c1 = m
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if (r, c) != (r0, c0):
+                        out[(r, c)] = m
+        return out
+
+    def anchors(self) -> dict[tuple[int, int], Merge]:
+        return {(m[0], m[1]): m for m in self.merges}
+
+
+@dataclass(slots=True)
+class Block:
+    """One item of the document body, in order."""
+    kind: str  # title | heading | paragraph | table | signature
+    text: str = ""
+    grid: Grid | None = None
+
+
+def fmt_value(v: float | None) -> str:
+    """A cell value as printed: plain digits (no thousands separators), decimals without float noise,
+    blank for a cell the data leaves empty — the renderer prints what the data says, nothing else."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, int):
+        return str(v)
+    if float(v).is_integer():
+        return str(int(v))
+    return f"{v:.6f}".rstrip("0").rstrip(".")
+
+
+def date_text(iso: str | None) -> str:
+    if not iso:
+        return ""
+    y, m, d = (int(x) for x in iso.split("-")[:3])
+    return f"{y}年{m}月{d}日"
+
+
+def title_text(report: Report) -> str:
+    """XX（机关名称）YYYY年政府信息公开工作年度报告 (PUB-02)."""
+    year = f"{report.year}年" if report.year else ""
+    return f"{report.unit or ''}{year}政府信息公开工作年度报告"
+
+
+def paragraphs(text: str) -> list[str]:
+    """A section's prose as paragraphs: one per non-empty line (Markdown-ish markers dropped)."""
+    out = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        while line.startswith("#"):
+            line = line[1:]
+        out.append(line.strip())
+    return [p for p in out if p]
+
+
+def _val(report: Report, path: str) -> str:
+    v = report.cells.get(path)
+    return fmt_value(v.value if v is not None else None)
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+def active_grid(report: Report) -> Grid:
+    """表二 as one 4-column table of four blocks: 第二十条第（X）项 over the 4 columns, the 信息内容
+    header, the items; a single value (本年处理决定数量, 本年收费金额) spans the 3 value columns."""
+    rows: list[list[str]] = []
+    merges: list[Merge] = []
+    groups: dict[str, list[schema.ActiveItem]] = {}
+    for item in schema.ACTIVE_ITEMS:
+        groups.setdefault(item.group, []).append(item)
+    for group, items in groups.items():
+        n = len(rows)
+        rows.append([group] * 4)
+        merges.append((n, 0, n, 3))
+        fields = items[0].fields
+        n = len(rows)
+        rows.append(["信息内容"] + [f.label for f in fields] + [fields[-1].label] * (3 - len(fields)))
+        if len(fields) < 3:
+            merges.append((n, len(fields), n, 3))
+        for item in items:
+            n = len(rows)
+            vals = [_val(report, schema.active_path(item.key, f.key)) for f in item.fields]
+            rows.append([item.label] + vals + [vals[-1]] * (3 - len(vals)))
+            if len(vals) < 3:
+                merges.append((n, len(vals), n, 3))
+    return Grid("active", rows, merges)
+
+
+def row_label(row: schema.Row) -> str:
+    """The label printed in the row's own cell: “一、本年新收…”, “（一）予以公开”, “1.属于国家秘密”."""
+    no = row.no
+    if no.startswith("三（"):
+        inner = no[1:]
+        if inner[-1].isdigit():
+            return f"{inner[-1]}.{row.label}"
+        return f"{inner}{row.label}"
+    return f"{no}、{row.label}"
+
+
+def application_grid(report: Report) -> Grid:
+    """表三: a 3-column label region (三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密) and 7 value
+    columns under a two-row applicant header; the 勾稽 note fills the 3×3 corner."""
+    labels = [c.label for c in schema.APP_COLUMNS]
+    legal = [c for c in schema.APP_COLUMNS if c.group]
+    group = legal[0].group
+    rows = [[APP_NOTE] * 3 + ["申请人情况"] * 7,
+            [APP_NOTE] * 3 + [labels[0]] + [group] * 5 + [labels[-1]],
+            [APP_NOTE] * 3 + [labels[0]] + [c.label for c in legal] + [labels[-1]]]
+    merges: list[Merge] = [(0, 0, 2, 2), (0, 3, 0, 9), (1, 3, 2, 3), (1, 4, 1, 8), (1, 9, 2, 9)]
+    outer = OUTCOMES_LABEL
+    out_start = None
+    grp_label, grp_start = None, 0
+    for r in schema.APP_ROWS:
+        n = len(rows)
+        vals = [_val(report, schema.app_path(r.key, c.key)) for c in schema.APP_COLUMNS]
+        own = row_label(r)
+        if grp_label is not None and r.group != grp_label:
+            merges.append((grp_start, 1, n - 1, 1))
+            grp_label = None
+        if not r.no.startswith("三（"):
+            if out_start is not None:
+                merges.append((out_start, 0, n - 1, 0))
+                out_start = None
+            rows.append([own] * 3 + vals)
+            merges.append((n, 0, n, 2))
+            continue
+        if out_start is None:
+            out_start = n
+        if r.group is None:
+            rows.append([outer, own, own] + vals)
+            merges.append((n, 1, n, 2))
+            continue
+        if r.group != grp_label:
+            grp_label, grp_start = r.group, n
+        no = r.no[1:-1]  # “（三）”
+        rows.append([outer, f"{no}{r.group}", own] + vals)
+    return Grid("applications", rows, merges, header_rows=3)
+
+
+def review_grid(report: Report) -> Grid:
+    """表四: 行政复议 over 5 columns, 行政诉讼 over 10 with its two sub-groups; one row of values."""
+    fields = [label for _, label in schema.RL_FIELDS]
+    groups = [label.split("·") for _, label in schema.RL_GROUPS]
+    review, (lit, direct), (_, after) = groups[0][0], groups[1], groups[2]
+    rows = [[review] * 5 + [lit] * 10,
+            fields + [direct] * 5 + [after] * 5,
+            fields + fields + fields,
+            [_val(report, schema.rl_path(g, f)) for g, _ in schema.RL_GROUPS for f, _ in schema.RL_FIELDS]]
+    merges = [(0, 0, 0, 4), (0, 5, 0, 14), (1, 5, 1, 9), (1, 10, 1, 14)] + [(1, c, 2, c) for c in range(5)]
+    return Grid("review_litigation", rows, merges, header_rows=3)
+
+
+GRIDS = {"active": active_grid, "applications": application_grid, "review_litigation": review_grid}
+
+
+def blocks(report: Report) -> list[Block]:
+    """The whole document in reading order."""
+    out = [Block("title", title_text(report))]
+    for sec in schema.SECTIONS:
+        out.append(Block("heading", f"{sec.no}、{sec.title}"))
+        st = report.sections.get(sec.key)
+        paras = paragraphs(st.text if st is not None else "")
+        # A reader keeps the printed heading as the section's first line: do not print it twice.
+        if paras and st is not None and paras[0] in {st.heading, f"{sec.no}、{sec.title}"}:
+            paras = paras[1:]
+        out.extend(Block("paragraph", p) for p in paras)
+        if sec.key in GRIDS:
+            out.append(Block("table", grid=GRIDS[sec.key](report)))
+    out.append(Block("signature", report.unit or ""))
+    if report.report_date:
+        out.append(Block("signature", date_text(report.report_date)))
+    return out

@@ -1,0 +1,48 @@
+"""PDF: the DOCX converted by LibreOffice (headless), CJK fonts embedded.
+
+LibreOffice substitutes a missing font by fontconfig's choice, which for 仿宋_GB2312 on a Linux box is
+a sans face; so before converting, each font chain (layout.TITLE_FONTS, BODY_FONTS, HEADING_FONTS) is
+resolved against the installed families and the first one present is written into the DOCX. On a
+machine with the official fonts the PDF uses them; elsewhere Noto Serif CJK SC (fonts-noto-cjk).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+
+from ...libreoffice import convert
+from ...model import Report
+from .docx import Fonts, render_docx
+from .layout import BODY_FONTS, HEADING_FONTS, TITLE_FONTS
+
+
+@cache
+def installed_families() -> frozenset[str]:
+    """Font family names fontconfig knows (every localized alias), empty when fc-list is missing."""
+    program = shutil.which("fc-list")
+    if program is None:
+        return frozenset()
+    try:
+        out = subprocess.run([program, ":", "family"], check=False, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
+
+
+def first_installed(chain: tuple[str, ...]) -> str:
+    """The first family of `chain` that is installed; the last one when none is (LibreOffice then
+    substitutes, as it would for any document)."""
+    have = installed_families()
+    return next((f for f in chain if f in have), chain[-1])
+
+
+def resolved_fonts() -> Fonts:
+    title = first_installed(TITLE_FONTS)
+    return Fonts(title=title, body=first_installed(BODY_FONTS), heading=first_installed(HEADING_FONTS),
+                 title_bold="小标宋" not in title)
+
+
+def render_pdf(report: Report) -> bytes:
+    data = render_docx(report, resolved_fonts())
+    return convert(data, ".docx", "pdf", name="report.docx")
