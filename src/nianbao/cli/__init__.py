@@ -227,7 +227,7 @@ def version() -> None:
     typer.echo(f"nianbao {__version__}")
 
 
-from . import corpus, export, stats  # noqa: E402,F401  (register the corpus commands)
+from . import compose, corpus, export, stats  # noqa: E402,F401  (register the corpus and writing commands)
 
 
 # Click's usage errors, in Chinese. Unknown messages pass through unchanged.

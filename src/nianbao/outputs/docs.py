@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from .catalogue import render_markdown
 
-COMMANDS = ["check", "extract", "explain", "rules", "version", "ingest", "findings", "units", "units list", "units map",
+COMMANDS = ["check", "extract", "explain", "rules", "version", "template", "render", "ingest", "findings", "units", "units list", "units map",
             "units set", "units merge", "stats", "chart", "rollup", "export"]
 
 

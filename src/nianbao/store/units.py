@@ -122,11 +122,20 @@ def _in_region(path: str | None, region: str) -> bool:
 
 
 def find_unit(conn: Connection, name: str):
-    """A unit by key or printed name (normalised); None when there is none."""
+    """A unit by key, printed name, a merged alias or the stored mapping — the way ingest would file
+    a report printed with this name; None when there is none."""
     key = regions.normalize_unit(name)
     row = conn.execute(select(units).where(units.c.key.in_([name, key]))).first()
     if row is None:
         row = conn.execute(select(units).where(units.c.name == name)).first()
+    if row is None:
+        uid = conn.execute(select(unit_aliases.c.unit_id).where(unit_aliases.c.key == key)).scalar()
+        if uid is None:
+            mapping = load_stored_mapping(conn)
+            entry = mapping.lookup(name) if mapping else None
+            uid = conn.execute(select(units.c.id).where(units.c.key == entry.unit)).scalar() if entry else None
+        if uid is not None:
+            row = conn.execute(select(units).where(units.c.id == uid)).first()
     return row
 
 
