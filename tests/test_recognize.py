@@ -329,3 +329,23 @@ def test_ambiguous_alignment_is_flagged_not_hidden():
         return line
     r = load(doc(table3(row_hook=hook)))
     assert any(n.rule == "IN-07" for n in r.notes)
+
+
+def test_a_title_wrapped_over_two_lines_is_the_title():
+    """A long centred title in a PDF comes out as two lines; it is still the title (PUB-02 once fired)."""
+    from nianbao.document import Source
+    from nianbao.recognize.meta import find_title
+    paras = [(Source(line=1), "江庆县湾光街道办事处2025年政府信息公"), (Source(line=2), "开工作年度报告"),
+             (Source(line=3), "一、总体情况")]
+    assert find_title(paras) == (0, "江庆县湾光街道办事处2025年政府信息公开工作年度报告")
+    # a name line above a one-line title stays a separate line
+    paras = [(Source(line=1), "某镇人民政府"), (Source(line=2), "2024年政府信息公开工作年度报告")]
+    assert find_title(paras) == (1, "2024年政府信息公开工作年度报告")
+
+
+def test_a_flat_glyph_stays_on_its_line_in_a_pdf_cell():
+    """“一” can get a box half as tall as its neighbours'; “（一）予以公开” was read as “一（）予以公开”."""
+    from nianbao.readers.pdf import Char, _cell_text
+    chars = [Char("（", 116.3, 677.7, 126.8, 687.5), Char("一", 126.8, 678.0, 137.3, 682.4),
+             Char("）", 137.3, 677.7, 147.8, 687.5), Char("予", 147.8, 678.0, 158.3, 687.4)]
+    assert _cell_text(chars) == "（一）予"

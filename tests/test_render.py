@@ -58,6 +58,8 @@ def round_trip(rep: Report, path: str, deserved: set | None = None) -> list[str]
     if arith != (deserved or set()):
         bad.append(f"arithmetic findings {sorted(arith)} ≠ deserved {sorted(deserved or set())}")
     bad += [f"{f.rule} {f.message}" for f in res.findings if f.category == "structure"]
+    # the rendered title is the official one: it must be found (a wrapped PDF title once was not)
+    bad += [f"{f.rule} {f.message}" for f in res.findings if f.rule == "PUB-02"]
     return bad
 
 

@@ -333,12 +333,16 @@ def _cell_text(chars: list[Char]) -> str:
 
 def _visual_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into lines: a character belongs to a line when its vertical middle lies
-    within the line's extent (robust to mixed font sizes on one line)."""
+    within the line's extent (robust to mixed font sizes on one line), or when the two overlap by half
+    the smaller height — some fonts give a flat glyph such as “一” a box only half as tall as its
+    neighbours', whose middle then lies above the line's first character."""
     lines: list[list[Char]] = []
     spans: list[list[float]] = []
     for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
         mid = (ch.top + ch.bottom) / 2
-        if spans and spans[-1][0] <= mid <= spans[-1][1]:
+        overlap = min(ch.bottom, spans[-1][1]) - max(ch.top, spans[-1][0]) if spans else 0.0
+        smaller = min(ch.bottom - ch.top, spans[-1][1] - spans[-1][0]) if spans else 0.0
+        if spans and (spans[-1][0] <= mid <= spans[-1][1] or (smaller > 0 and overlap >= 0.5 * smaller)):
             lines[-1].append(ch)
             spans[-1][0] = min(spans[-1][0], ch.top)
             spans[-1][1] = max(spans[-1][1], ch.bottom)

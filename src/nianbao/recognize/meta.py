@@ -51,10 +51,26 @@ def clean(text: str) -> str:
 
 
 def find_title(paras: list[tuple[Source, str]]) -> tuple[int, str] | None:
-    for n, (_, text) in enumerate(paras[:12]):
-        if _TITLE_WORDS.search(simplify(text).replace(" ", "")) and len(text) <= 80:
+    """The title line; failing that, a title wrapped over two or three short lines (a long centred
+    title in a PDF or a scan comes out as separate lines: “…政府信息公” / “开工作年度报告”)."""
+    def is_title(text: str) -> bool:
+        return bool(_TITLE_WORDS.search(simplify(text).replace(" ", ""))) and len(text) <= 80
+    head = paras[:12]
+    for n, (_, text) in enumerate(head):
+        if is_title(text):
             return n, text
+    for n, (_, text) in enumerate(head):
+        joined = text
+        for _, more in head[n + 1:n + 3]:
+            if len(joined) > 40 or _SENTENCE_END.search(joined):
+                break
+            joined += more
+            if is_title(joined):
+                return n, joined
     return None
+
+
+_SENTENCE_END = re.compile(r"[。；;：:，,]\s*$")
 
 
 def org_name(text: str) -> str | None:
