@@ -166,3 +166,13 @@ def _page_lines(img) -> dict[str, int]:
     top, bottom = int(3.7 * cm) - 6, h - int(1.0 * cm)  # the page number sits in the bottom margin
     outside = sum(1 for y in range(h) for x in range(w) if dark[y][x] and (x < left or x > right or y < top or y > bottom))
     return {"long_h": long_h, "long_v": long_v, "ink_outside_margins": outside}
+
+
+def test_many_pdfs_in_one_libreoffice_run_read_back_exactly(tmp_path):
+    """render_many converts a batch of PDFs in one LibreOffice run (the speed path); each is exact."""
+    from nianbao.outputs.render import render_many
+    reps = generated(3, offset=40)
+    jobs = [(r, tmp_path / f"b{i}.pdf") for i, r in enumerate(reps)] + [(reps[0], tmp_path / "b.docx")]
+    assert len(render_many(jobs)) == 4
+    for rep, path in jobs:
+        assert round_trip(rep, str(path)) == [], path

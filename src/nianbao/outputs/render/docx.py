@@ -152,7 +152,11 @@ def table_xml(grid: Grid, style_id: str) -> str:
            '<w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')]
     out += [f'<w:gridCol w:w="{w}"/>' for w in tw]
     out.append("</w:tblGrid>")
+    # Keep-with-next: 表二 and 表四 stay whole (they fit a page), 表三 keeps its header with its first
+    # rows — a table never starts with a lone row at the foot of a page.
+    keep_until = len(grid.rows) - 1 if grid.kind != "applications" else grid.header_rows + 2
     for r, row in enumerate(grid.rows):
+        keep = "<w:keepNext/>" if r < keep_until else ""
         head = "<w:tblHeader/>" if r < grid.header_rows else ""
         out.append(f"<w:tr><w:trPr><w:cantSplit/>{head}</w:trPr>")
         c = 0
@@ -175,7 +179,7 @@ def table_xml(grid: Grid, style_id: str) -> str:
             bold = "<w:b/>" if r < grid.header_rows else ""
             run = (f'<w:r>{rpr.replace("<w:rPr>", "<w:rPr>" + bold)}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
                    if text else "")
-            out.append(f'<w:tc><w:tcPr>{tcpr}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/>{jc}</w:pPr>'
+            out.append(f'<w:tc><w:tcPr>{tcpr}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep}{jc}</w:pPr>'
                        f"{run}</w:p></w:tc>")
             c = c1 + 1
         out.append("</w:tr>")
@@ -202,7 +206,7 @@ def body_xml(report: Report, fonts: Fonts, style_ids: dict[str, str]) -> str:
                              f'<w:rPr>{_rfonts(fonts.title).replace(nsdecls("w") + " ", "")}{bold}'
                              '<w:sz w:val="44"/><w:szCs w:val="44"/></w:rPr>'))
         elif b.kind == "heading":
-            out.append(_para(b.text, f'<w:pStyle w:val="{style_ids["heading"]}"/>'))
+            out.append(_para(b.text, f'<w:pStyle w:val="{style_ids["heading"]}"/><w:keepNext/>'))
         elif b.kind == "paragraph":
             out.append(_para(b.text, '<w:ind w:firstLine="640"/>'))
         elif b.kind == "table":

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from functools import cache
 
-from ...libreoffice import convert
+from ...libreoffice import convert, convert_many
 from ...model import Report
 from .docx import Fonts, render_docx
 from .layout import BODY_FONTS, HEADING_FONTS, TITLE_FONTS
@@ -46,3 +46,14 @@ def resolved_fonts() -> Fonts:
 def render_pdf(report: Report) -> bytes:
     data = render_docx(report, resolved_fonts())
     return convert(data, ".docx", "pdf", name="report.docx")
+
+
+def render_pdfs(reports: list[Report]) -> list[bytes]:
+    """Many reports as PDFs in one LibreOffice run (start-up paid once): for batches and clerks'
+    offices rendering every unit's report at once."""
+    fonts = resolved_fonts()
+    out = convert_many([(render_docx(r, fonts), f"report{n}.docx") for n, r in enumerate(reports)], ".docx", "pdf")
+    for r in out:
+        if isinstance(r, Exception):
+            raise r
+    return out
