@@ -84,6 +84,14 @@ def write_template(path: str, year: int, unit: str, *, previous: Report | None =
         c = ws.cell(p.row, p.col, L.formula(cell_path))
         c.fill, c.border, c.font = derived_fill, border, Font(color="555555", italic=True)
 
+    def number(ws, cell_path):
+        """A number cell of 表三/表四: editable when the clerk fills it, a formula when it is derived."""
+        if cell_path in init:
+            p = L.places()[cell_path]
+            leaf(ws, p.row, p.col, init[cell_path])
+        else:
+            derived(ws, cell_path)
+
     def title(ws, text, width):
         ws.cell(1, 1, text).font = Font(bold=True, size=14)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -148,12 +156,7 @@ def write_template(path: str, year: int, unit: str, *, previous: Report | None =
         label(ws, row, 1, r.no)
         label(ws, row, 2, r.label)
         for c in schema.APP_COLUMNS:
-            cell_path = schema.app_path(r.key, c.key)
-            if cell_path in init:
-                p = L.places()[cell_path]
-                leaf(ws, p.row, p.col, init[cell_path])
-            else:
-                derived(ws, cell_path)
+            number(ws, schema.app_path(r.key, c.key))
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 10, 44
     for j in range(ncols):
         ws.column_dimensions[L.column_letter(schema.APP_COLUMNS[j].key)].width = 12
@@ -171,12 +174,7 @@ def write_template(path: str, year: int, unit: str, *, previous: Report | None =
         label(ws, row, 1, "行政复议" if g == "review" else "行政诉讼")
         label(ws, row, 2, glabel)
         for f, _ in schema.RL_FIELDS:
-            cell_path = schema.rl_path(g, f)
-            if cell_path in init:
-                p = L.places()[cell_path]
-                leaf(ws, p.row, p.col, init[cell_path])
-            else:
-                derived(ws, cell_path)
+            number(ws, schema.rl_path(g, f))
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 12, 28
 
     # 正文

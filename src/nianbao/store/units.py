@@ -100,16 +100,22 @@ def list_units(conn: Connection, *, region: str | None = None, level: str | None
         q = q.where(units.c.level == level)
     if unplaced:
         q = q.where(units.c.region.is_(None))
+    # years and printed spellings of every unit in two grouped queries, not two per unit
+    years: dict[int, set[int]] = {}
+    for uid, year in conn.execute(select(reports.c.unit_id, reports.c.year).where(
+            reports.c.is_current, reports.c.year.is_not(None)).distinct()):
+        years.setdefault(uid, set()).add(year)
+    printed: dict[int, set[str]] = {}
+    for uid, name in conn.execute(select(reports.c.unit_id, reports.c.unit_printed).distinct()):
+        if name:
+            printed.setdefault(uid, set()).add(name)
     out = []
     for row in conn.execute(q):
         d = row._asdict()
         if region and not _in_region(d["region"], region):
             continue
-        d["years"] = sorted(y for (y,) in conn.execute(
-            select(reports.c.year).where(reports.c.unit_id == d["id"], reports.c.is_current,
-                                         reports.c.year.is_not(None)).distinct()))
-        d["printed"] = sorted(n for (n,) in conn.execute(
-            select(reports.c.unit_printed).where(reports.c.unit_id == d["id"]).distinct()) if n)
+        d["years"] = sorted(years.get(d["id"], ()))
+        d["printed"] = sorted(printed.get(d["id"], ()))
         out.append(d)
     return out
 

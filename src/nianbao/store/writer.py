@@ -227,15 +227,7 @@ def _current_versions(conn: Connection, keys: set[tuple[int, int]]) -> dict[tupl
 
 def _current_ids(conn: Connection, keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """(unit id, year) -> the current report's id, for the keys that have one."""
-    out: dict[tuple[int, int], int] = {}
-    units_ = sorted({u for u, _ in keys})
-    for i in range(0, len(units_), 500):
-        q = select(reports.c.id, reports.c.unit_id, reports.c.year).where(
-            reports.c.unit_id.in_(units_[i:i + 500]), reports.c.is_current)
-        for row in conn.execute(q):
-            if (row.unit_id, row.year) in keys:
-                out[(row.unit_id, row.year)] = row.id
-    return out
+    return {k: rid for k, (rid, _) in _current_versions(conn, keys).items()}
 
 
 def _recount(conn: Connection, ids: list[int]) -> None:
