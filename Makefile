@@ -4,8 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Debian packages the project needs (checked with dpkg, installed with apt-get when missing).
 # LibreOffice converts DOC/WPS/RTF/ODT/XLS/ET and renders PDFs; postgresql is the real server the
-# store tests start in a temp dir.
-APT_PACKAGES ?= python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-wqy-zenhei postgresql
+# store tests start in a temp dir; chromium is the real browser of the web app's end-to-end tests.
+APT_PACKAGES ?= python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-wqy-zenhei postgresql chromium
 
 .PHONY: setup run test bench docs clean
 
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	./scripts/ensure-apt.sh $(APT_PACKAGES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,ocr,postgres,charts,cluster]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ocr,postgres,charts,cluster,web]'
 	@# Bytecode once, up front: where PYTHONDONTWRITEBYTECODE is set, every start would recompile.
 	@$(BIN)/python -m compileall -q src/nianbao >/dev/null
 	@touch $@

@@ -227,7 +227,7 @@ def version() -> None:
     typer.echo(f"nianbao {__version__}")
 
 
-from . import compose, corpus, export, stats  # noqa: E402,F401  (register the corpus and writing commands)
+from . import compose, corpus, export, serve, stats  # noqa: E402,F401  (register the corpus, writing and web commands)
 
 
 # Click's usage errors, in Chinese. Unknown messages pass through unchanged.

@@ -138,5 +138,42 @@ findings = Table(
     Index("ix_findings_rule", "rule"),
 )
 
+# ------------------------------------------------------------------ the web app (migration 0003)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),  # e.g. "session_secret": one per store, shared by all servers
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", Text),
+    Column("password_hash", Text, nullable=False),   # argon2id
+    Column("role", String(16), nullable=False),      # viewer | reviewer | admin
+    Column("active", Boolean, nullable=False),
+    Column("auth_epoch", Integer, nullable=False),   # bumped on password change or disable: old sessions end
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+finding_reviews = Table(
+    "finding_reviews", metadata,
+    # A reviewer's decision on a finding. Keyed by what the finding is about (unit, year, rule, cells),
+    # not by the findings row: findings are replaced when a report is re-checked or re-ingested, and
+    # the decision must survive that.
+    Column("id", Integer, primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id", ondelete="CASCADE"), nullable=False),
+    Column("year", SmallInteger),
+    Column("rule", String(16), nullable=False),
+    Column("cells_key", Text, nullable=False),       # the finding's cells, sorted and "|"-joined
+    Column("decision", String(16), nullable=False),  # confirmed | dismissed
+    Column("note", Text, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Index("ux_finding_reviews_key", "unit_id", "year", "rule", "cells_key", unique=True),
+)
+
 __all__ = ["metadata", "files", "units", "unit_aliases", "unit_mapping", "reports", "cell_paths", "cells", "figures", "findings",
-           "figure_columns"]
+           "figure_columns", "settings", "users", "finding_reviews"]

@@ -34,6 +34,9 @@ class Grid:
     rows: list[list[str]]
     merges: list[Merge] = field(default_factory=list)
     header_rows: int = 0  # rows repeated on each page and printed bold
+    # (row, col) → the schema cell path a value position shows; labels have none. The web views use it
+    # to highlight a finding's cells and to make the leaf cells of the online form editable.
+    paths: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def ncols(self) -> int:
@@ -114,6 +117,7 @@ def active_grid(report: Report) -> Grid:
     header, the items; a single value (本年处理决定数量, 本年收费金额) spans the 3 value columns."""
     rows: list[list[str]] = []
     merges: list[Merge] = []
+    paths: dict[tuple[int, int], str] = {}
     groups: dict[str, list[schema.ActiveItem]] = {}
     for item in schema.ACTIVE_ITEMS:
         groups.setdefault(item.group, []).append(item)
@@ -128,11 +132,13 @@ def active_grid(report: Report) -> Grid:
             merges.append((n, len(fields), n, 3))
         for item in items:
             n = len(rows)
-            vals = [_val(report, schema.active_path(item.key, f.key)) for f in item.fields]
+            cell_paths = [schema.active_path(item.key, f.key) for f in item.fields]
+            vals = [_val(report, p) for p in cell_paths]
+            paths.update({(n, 1 + i): p for i, p in enumerate(cell_paths)})
             rows.append([item.label] + vals + [vals[-1]] * (3 - len(vals)))
             if len(vals) < 3:
                 merges.append((n, len(vals), n, 3))
-    return Grid("active", rows, merges)
+    return Grid("active", rows, merges, paths=paths)
 
 
 def row_label(row: schema.Row) -> str:
@@ -159,9 +165,12 @@ def application_grid(report: Report) -> Grid:
     outer = OUTCOMES_LABEL
     out_start = None
     grp_label, grp_start = None, 0
+    paths: dict[tuple[int, int], str] = {}
     for r in schema.APP_ROWS:
         n = len(rows)
-        vals = [_val(report, schema.app_path(r.key, c.key)) for c in schema.APP_COLUMNS]
+        cell_paths = [schema.app_path(r.key, c.key) for c in schema.APP_COLUMNS]
+        vals = [_val(report, p) for p in cell_paths]
+        paths.update({(n, 3 + i): p for i, p in enumerate(cell_paths)})
         own = row_label(r)
         if grp_label is not None and r.group != grp_label:
             merges.append((grp_start, 1, n - 1, 1))
@@ -183,7 +192,7 @@ def application_grid(report: Report) -> Grid:
             grp_label, grp_start = r.group, n
         no = r.no[1:-1]  # “（三）”
         rows.append([outer, f"{no}{r.group}", own] + vals)
-    return Grid("applications", rows, merges, header_rows=3)
+    return Grid("applications", rows, merges, header_rows=3, paths=paths)
 
 
 def review_grid(report: Report) -> Grid:
@@ -191,12 +200,13 @@ def review_grid(report: Report) -> Grid:
     fields = [label for _, label in schema.RL_FIELDS]
     groups = [label.split("·") for _, label in schema.RL_GROUPS]
     review, (lit, direct), (_, after) = groups[0][0], groups[1], groups[2]
+    cell_paths = [schema.rl_path(g, f) for g, _ in schema.RL_GROUPS for f, _ in schema.RL_FIELDS]
     rows = [[review] * 5 + [lit] * 10,
             fields + [direct] * 5 + [after] * 5,
             fields + fields + fields,
-            [_val(report, schema.rl_path(g, f)) for g, _ in schema.RL_GROUPS for f, _ in schema.RL_FIELDS]]
+            [_val(report, p) for p in cell_paths]]
     merges = [(0, 0, 0, 4), (0, 5, 0, 14), (1, 5, 1, 9), (1, 10, 1, 14)] + [(1, c, 2, c) for c in range(5)]
-    return Grid("review_litigation", rows, merges, header_rows=3)
+    return Grid("review_litigation", rows, merges, header_rows=3, paths={(3, c): p for c, p in enumerate(cell_paths)})
 
 
 GRIDS = {"active": active_grid, "applications": application_grid, "review_litigation": review_grid}
