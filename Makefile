@@ -21,11 +21,14 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # The main job: check the example reports and show the result (exit 1 = findings, which is the point),
-# then keep them in the embedded SQLite store (nianbao.db) and show the corpus statistics by year.
+# keep them in the embedded SQLite store (nianbao.db), show the corpus statistics by year, then start
+# the web app on 127.0.0.1:$(PORT) over that store (Ctrl+C stops it).
+PORT ?= 8000
 run: setup
 	@$(BIN)/nianbao check examples/*.txt examples/*.md --tables; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@$(BIN)/nianbao ingest examples/ --map examples/年报库-玉乐县/units.csv --db nianbao.db
 	@$(BIN)/nianbao stats --db nianbao.db --by year
+	@$(BIN)/nianbao serve --db nianbao.db --host 127.0.0.1 --port $(PORT)
 
 # The whole test suite; pytest's "no tests collected" (exit 5) is a failure, not a pass.
 test: setup

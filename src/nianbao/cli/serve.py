@@ -40,6 +40,7 @@ def serve(
         application = create_app(settings, engine)
     except UsageError as exc:
         _fail(str(exc))
+    _check_port(host, port)
     password = ensure_admin(engine)
     if password:
         _err().print(f"首次启动：已创建管理员账户 [bold]admin[/]，初始密码 [bold]{password}[/]（只显示这一次，请登录后在“我的账户”中修改）。",
@@ -47,3 +48,93 @@ def serve(
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     _out().print(f"nianbao 网页版已启动：http://{shown}:{port}/  （按 Ctrl+C 停止）", highlight=False, soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail in Chinese before uvicorn's English traceback when the address is taken or invalid."""
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:
+        _fail(f"无法在 {host}:{port} 上启动：{'端口已被占用，请用 --port 换一个端口' if exc.errno == 98 else exc.strerror}")
+
+
+# --------------------------------------------------------------------------- users
+from . import ZhGroup  # noqa: E402
+
+users_app = typer.Typer(cls=ZhGroup, no_args_is_help=True,
+                        help="网页版的用户：列出、添加、重设密码、修改角色（管理员忘记密码时在服务器上使用）。")
+app.add_typer(users_app, name="users")
+
+DB_HELP = "年报库：SQLite 文件路径或 postgresql:// 地址（默认 nianbao.db）"
+
+
+def _users_engine(db: Optional[str]):
+    from ..store.db import open_engine
+    try:
+        return open_engine(db)
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+def _password(stdin: bool) -> str:
+    import sys
+    if stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("密码（至少 8 个字符）", hide_input=True, confirmation_prompt="再输入一次")
+
+
+def _web_call(fn, *args, **kw):
+    """The account functions answer bad input with an HTTP error (they serve the web app first)."""
+    from fastapi import HTTPException
+    try:
+        return fn(*args, **kw)
+    except HTTPException as exc:
+        _fail(str(exc.detail))
+
+
+@users_app.command("list", cls=ZhCommand)
+def users_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """列出网页版的用户和角色。"""
+    from ..web.auth import ROLE_NAMES, list_users
+    rows = list_users(_users_engine(db))
+    if not rows:
+        _out().print("还没有用户：首次运行 nianbao serve 时会创建管理员 admin。")
+        return
+    for u in rows:
+        _out().print(f"{u.username}\t{u.display_name or ''}\t{ROLE_NAMES[u.role]}\t{'正常' if u.active else '已停用'}",
+                     highlight=False)
+
+
+@users_app.command("add", cls=ZhCommand)
+def users_add(
+    username: str = typer.Argument(..., help="用户名", show_default=False, metavar="用户名"),
+    role: str = typer.Option("viewer", "--role", help="角色：viewer（查看者）、reviewer（审核人）、admin（管理员）"),
+    name: Optional[str] = typer.Option(None, "--name", help="姓名（显示用）"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码（用于脚本）"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """添加用户。"""
+    from ..web.auth import ROLE_NAMES, create_user
+    engine = _users_engine(db)
+    user = _web_call(create_user, engine, username, _password(password_stdin), role, name)
+    _out().print(f"已添加用户 {user.username}（{ROLE_NAMES[user.role]}）。", highlight=False)
+
+
+@users_app.command("passwd", cls=ZhCommand)
+def users_passwd(
+    username: str = typer.Argument(..., help="用户名", show_default=False, metavar="用户名"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码（用于脚本）"),
+    role: Optional[str] = typer.Option(None, "--role", help="同时修改角色"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """重设用户的密码（并恢复已停用的账户）；该用户已有的登录全部失效。"""
+    from ..web.auth import get_user, update_user
+    engine = _users_engine(db)
+    found = get_user(engine, username=username)
+    if found is None:
+        _fail(f"没有用户“{username}”（nianbao users list 列出全部用户）")
+    _web_call(update_user, engine, found[0].id, password=_password(password_stdin), active=True, role=role)
+    _out().print(f"已重设 {username} 的密码。", highlight=False)
