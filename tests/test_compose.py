@@ -325,3 +325,60 @@ def test_report_json_of_2019_format_is_refused(tmp_path):
     path.write_text(json.dumps({"format": "2019", "unit": UNIT, "year": 2020}), encoding="utf-8")
     with pytest.raises(FillingError, match="2019 年试行格式"):
         read_filling(str(path))
+
+
+# ------------------------------------------------------------------ the template in a spreadsheet program
+
+@pytest.fixture(scope="module")
+def resaved_by_libreoffice(tmp_path_factory):
+    """A filled template and a fresh one, opened and saved again by LibreOffice Calc (what happens
+    when a clerk edits the file in Excel/WPS/LibreOffice): one conversion run for both."""
+    from nianbao.libreoffice import convert_many, soffice
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    import datetime as dt
+    tmp = tmp_path_factory.mktemp("lo")
+    s = synth(77, "small")
+    filled, fresh = tmp / "filled.xlsx", tmp / "fresh.xlsx"
+    write_template(str(filled), 2025, UNIT)
+    write_template(str(fresh), 2025, UNIT)
+    values = {p: s.cells[p] for p in L.leaf_paths()}
+    values[L.FEES] = 12.05
+    typed = dict(values)
+    # what clerks type: a number as text, a full-width digit, a formula in a leaf cell
+    typed["active.licensing.decisions"] = " 7 "
+    typed["active.punishment.decisions"] = "８"
+    typed["active.coercion.decisions"] = "=3+4"
+    values.update({"active.licensing.decisions": 7, "active.punishment.decisions": 8, "active.coercion.decisions": 7})
+    narrative = "### （一）主动公开情况\n本年**共**公开 3 条。\n- 第二行"
+    fill_xlsx(filled, typed, {"overview": narrative, "other": "无。"}, {"report_date": dt.date(2025, 1, 20)})
+    out = convert_many([(filled.read_bytes(), "filled.xlsx"), (fresh.read_bytes(), "fresh.xlsx")], ".xlsx", "xlsx")
+    paths = []
+    for name, data in zip(("filled-lo.xlsx", "fresh-lo.xlsx"), out):
+        assert not isinstance(data, Exception), data
+        (tmp / name).write_bytes(data)
+        paths.append(str(tmp / name))
+    return {"values": values, "narrative": narrative, "filled": paths[0], "fresh": paths[1]}
+
+
+def test_a_template_saved_by_libreoffice_reads_the_same(resaved_by_libreoffice):
+    """Numbers come back as numbers (not "3.0"), text typed as numbers is read, the date typed as a
+    date, the Markdown narrative with its line breaks, the formula a clerk typed by its result."""
+    lo = resaved_by_libreoffice
+    f = read_filling(lo["filled"])
+    assert f.cells == lo["values"]
+    assert all(type(v) is int for p, v in f.cells.items() if p != L.FEES) and f.cells[L.FEES] == 12.05
+    assert (f.unit, f.year, f.report_date) == (UNIT, 2025, "2025-01-20")
+    assert f.sections == {"overview": lo["narrative"], "problems": "", "other": "无。"}
+    fresh = read_filling(lo["fresh"])
+    assert set(fresh.cells.values()) == {0} and fresh.report_date is None and fresh.sections["overview"] == ""
+
+
+def test_libreoffice_recalculates_the_derived_cells_as_nianbao_computes_them(resaved_by_libreoffice):
+    """The greyed formula cells the clerk sees while typing show what compute() prints."""
+    lo = resaved_by_libreoffice
+    rep = compute(read_filling(lo["filled"]))
+    wb = load_workbook(lo["filled"], data_only=True)
+    shown = {p: wb[L.places()[p].sheet].cell(L.places()[p].row, L.places()[p].col).value for p in L.derived_paths()}
+    assert shown == {p: rep.get(p) for p in L.derived_paths()}
+    assert any(v for v in shown.values())

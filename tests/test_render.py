@@ -45,6 +45,47 @@ def generated(n: int, offset: int = 0) -> list[Report]:
     return out
 
 
+MARKDOWN_NARRATIVE = {
+    "overview": ("本年度，我局认真贯彻落实《中华人民共和国政府信息公开条例》，**全面推进**政务公开工作。\n\n"
+                 "### （一）主动公开情况\n"
+                 "- 通过门户网站主动公开政府信息 **126** 条；\n"
+                 "* 更新政策解读 8 篇，a|b 与 x*y 照原样印出。\n\n"
+                 "### （二）依申请公开情况\n"
+                 "1. 规范受理、登记、答复流程；\n"
+                 "2. 按时答复率 100%。\n"
+                 "## （三）政府信息管理\n"
+                 "+ 建立信息发布审查制度。"),
+    "problems": "**存在问题**：公开内容不够全面。\n**改进措施**：加强培训，完善制度。",
+    "other": "### 信息处理费收取情况\n本年度未收取信息处理费。",
+}
+MARKDOWN_PLAIN = {  # what a reader gives back: markup gone, one paragraph per line
+    "overview": ["本年度，我局认真贯彻落实《中华人民共和国政府信息公开条例》，全面推进政务公开工作。", "（一）主动公开情况",
+                 "通过门户网站主动公开政府信息 126 条；", "更新政策解读 8 篇，a|b 与 x*y 照原样印出。", "（二）依申请公开情况",
+                 "1. 规范受理、登记、答复流程；", "2. 按时答复率 100%。", "（三）政府信息管理", "建立信息发布审查制度。"],
+    "problems": ["存在问题：公开内容不够全面。", "改进措施：加强培训，完善制度。"],
+    "other": ["信息处理费收取情况", "本年度未收取信息处理费。"],
+}
+
+
+def with_markdown(rep: Report) -> Report:
+    """The clerk wrote sections 一、五、六 in Markdown (sub-headings, bold, list items)."""
+    for key, text in MARKDOWN_NARRATIVE.items():
+        sec = schema.SECTION_BY_KEY[key]
+        rep.sections[key] = SectionText(key, f"{sec.no}、{sec.title}", text, None)
+    return rep
+
+
+def narrative_found(rep: Report, path: str) -> list[str]:
+    """All six sections found in the file read back, the Markdown narrative printed without markup."""
+    out = check_file(path).report
+    bad = [f"section {s.key} not found" for s in schema.SECTIONS if out.sections[s.key].heading is None]
+    for key, want in MARKDOWN_PLAIN.items():
+        got = [" ".join(t.split()) for t in out.sections[key].text.splitlines() if t.strip()]
+        if got != want:
+            bad.append(f"{key}: {got!r} ≠ {want!r}")
+    return bad
+
+
 def round_trip(rep: Report, path: str, deserved: set | None = None) -> list[str]:
     """What differs between `rep` and `path` read back; empty when the round trip is exact."""
     res = check_file(path)
@@ -69,9 +110,13 @@ def test_round_trip_generated(tmp_path, suffix):
     assert any(all(not v.value for p, v in r.cells.items() if p.startswith("applications")) for r in reports)
     assert any(max((v.value or 0) for v in r.cells.values()) >= 1000 for r in reports)
     for i, rep in enumerate(reports):
+        if i % 2:
+            with_markdown(rep)
         path = str(tmp_path / f"r{i}{suffix}")
         render(rep, path)
         assert round_trip(rep, path) == [], f"report {i} ({suffix})"
+        if i % 2:
+            assert narrative_found(rep, path) == [], f"report {i} ({suffix})"
 
 
 def test_blank_and_decimal_cells_print_as_data(tmp_path):
@@ -120,10 +165,13 @@ def test_round_trip_pdf_and_page_picture(tmp_path):
     pdfium = pytest.importorskip("pypdfium2")
     os.makedirs(PREVIEW, exist_ok=True)
     reports = generated(3)[1:]  # a small and a large one
+    with_markdown(reports[1])
     for i, rep in enumerate(reports):
         path = str(tmp_path / f"r{i}.pdf")
         render(rep, path)
         assert round_trip(rep, path) == [], f"pdf {i}"
+        if i == 1:
+            assert narrative_found(rep, path) == []
         doc = pdfium.PdfDocument(path)
         grids = 0
         for n in range(len(doc)):
@@ -176,3 +224,29 @@ def test_many_pdfs_in_one_libreoffice_run_read_back_exactly(tmp_path):
     assert len(render_many(jobs)) == 4
     for rep, path in jobs:
         assert round_trip(rep, str(path)) == [], path
+
+
+def test_markdown_subset_of_the_narrative():
+    """Sub-headings, **bold**, bullets (marker dropped), numbered lines kept, rules and blanks gone."""
+    from nianbao.outputs.render.layout import paragraphs, prose
+    got = [(b.kind, b.text, b.runs, b.level) for b in prose(
+        "### （一）主动公开情况\n\n- 本年**共发布**信息\n* a\\*b\n1. 第一项\n---\n#标题\n#12号文件\n\t甲\t乙")]
+    assert got == [("subheading", "（一）主动公开情况", (), 3),
+                   ("paragraph", "本年共发布信息", (("本年", False), ("共发布", True), ("信息", False)), 0),
+                   ("paragraph", "a*b", (), 0), ("paragraph", "1. 第一项", (), 0),
+                   ("subheading", "标题", (), 1), ("paragraph", "#12号文件", (), 0), ("paragraph", "甲 乙", (), 0)]
+    assert paragraphs("## 一\n**二**") == ["一", "二"]
+
+
+def test_narrative_markup_is_escaped_in_html_and_markdown():
+    from nianbao.outputs.render import render_bytes
+    rep = generated(1)[0]
+    rep.sections["other"] = SectionText("other", "六、其他需要报告的事项",
+                                        "### <b>小标题</b>\n**加粗** <script>x</script> & a|b\n- 列表项\n#12号文件", None)
+    page = render_bytes(rep, ".html").decode()
+    assert "<h3>&lt;b&gt;小标题&lt;/b&gt;</h3>" in page
+    assert "<p><strong>加粗</strong> &lt;script&gt;x&lt;/script&gt; &amp; a|b</p>" in page and "<script>" not in page
+    assert "<p>列表项</p>" in page
+    md = render_bytes(rep, ".md").decode()
+    assert "### <b>小标题</b>" in md and "**加粗** <script>x</script> & a\\|b" in md
+    assert "\n列表项\n" in md and "\n\\#12号文件\n" in md

@@ -42,15 +42,47 @@ def render(report: Report, out_path: str | os.PathLike) -> str:
 
 def render_many(jobs: list[tuple[Report, str | os.PathLike]]) -> list[str]:
     """Render many reports; the PDFs among them go through one LibreOffice run (its ~1.5 s start-up
-    paid once per batch instead of once per report)."""
-    pdfs = [(r, os.fspath(p)) for r, p in jobs if os.fspath(p).lower().endswith(".pdf")]
-    done = [render(r, p) for r, p in jobs if not os.fspath(p).lower().endswith(".pdf")]
-    if pdfs:
-        from .pdf import render_pdfs
-        for (_, path), data in zip(pdfs, render_pdfs([r for r, _ in pdfs])):
-            _write(path, data)
-            done.append(path)
+    paid once per batch instead of once per report). Raises the first failure."""
+    done = []
+    for result in render_each(jobs):
+        if isinstance(result, Exception):
+            raise result
+        done.append(result)
     return done
+
+
+def render_each(jobs: list[tuple[Report, str | os.PathLike]]) -> list[str | Exception]:
+    """Like render_many, but one result per job, in order: the path written, or the exception that
+    job met (an unknown suffix, an unwritable path, a PDF LibreOffice could not make). One bad job
+    never costs the others their file; only a LibreOffice that cannot run at all fails every PDF."""
+    results: list[str | Exception | None] = [None] * len(jobs)
+    pdfs: list[tuple[int, Report, str]] = []
+    for n, (rep, path) in enumerate(jobs):
+        path = os.fspath(path)
+        if path.lower().endswith(".pdf"):
+            pdfs.append((n, rep, path))
+            continue
+        try:
+            results[n] = render(rep, path)
+        except (ValueError, OSError) as exc:
+            results[n] = exc
+    if pdfs:
+        from ...errors import ReadError
+        from .pdf import render_pdfs_each
+        try:
+            made = render_pdfs_each([rep for _, rep, _ in pdfs])
+        except ReadError as exc:
+            made = [exc] * len(pdfs)
+        for (n, _, path), data in zip(pdfs, made):
+            if isinstance(data, Exception):
+                results[n] = data
+                continue
+            try:
+                _write(path, data)
+                results[n] = path
+            except OSError as exc:
+                results[n] = exc
+    return results  # type: ignore[return-value]
 
 
 def _write(out_path: str, data: bytes) -> None:
@@ -60,4 +92,4 @@ def _write(out_path: str, data: bytes) -> None:
     os.replace(tmp, out_path)  # never leave a half-written report under the final name
 
 
-__all__ = ["FORMATS", "render", "render_bytes", "render_many"]
+__all__ = ["FORMATS", "render", "render_bytes", "render_each", "render_many"]

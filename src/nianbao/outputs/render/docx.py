@@ -27,7 +27,9 @@ from .layout import (
     BODY_FONTS,
     HEADING_FONTS,
     LATIN_FONT,
+    SUBHEADING_FONTS,
     TITLE_FONTS,
+    Block,
     Grid,
     blocks,
     title_text,
@@ -55,6 +57,7 @@ class Fonts:
     title: str = TITLE_FONTS[0]
     body: str = BODY_FONTS[0]
     heading: str = HEADING_FONTS[0]
+    subheading: str = SUBHEADING_FONTS[0]
     title_bold: bool = False  # a substitute for 小标宋 needs bold to look like it
 
 
@@ -96,6 +99,20 @@ def _styles(doc, fonts: Fonts) -> dict[str, str]:
     hpf.line_spacing = Pt(28)
     hpf.first_line_indent = Pt(32)
     hpf.keep_with_next = True
+
+    # 二级标题 of a narrative (“（一）主动公开情况”, a Markdown heading): 楷体, bold, like the 一级标题
+    # otherwise; a real heading style so Word's navigation pane lists it.
+    h2 = doc.styles["Heading 2"]
+    _set_font(h2, fonts.subheading, 16)
+    h2.font.bold = True
+    h2.font.italic = False
+    h2.font.color.rgb = RGBColor(0, 0, 0)
+    h2pf = h2.paragraph_format
+    h2pf.space_before = h2pf.space_after = Pt(0)
+    h2pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    h2pf.line_spacing = Pt(28)
+    h2pf.first_line_indent = Pt(32)
+    h2pf.keep_with_next = True
 
     cell = doc.styles.add_style("表格文字", WD_STYLE_TYPE.PARAGRAPH)
     cell.base_style = normal
@@ -195,6 +212,12 @@ def _para(text: str, ppr: str = "", rpr: str = "") -> str:
     return f"<w:p><w:pPr>{ppr}</w:pPr>{_run(text, rpr) if text else ''}</w:p>"
 
 
+def _rich(b: Block, ppr: str) -> str:
+    """A paragraph of (text, bold) runs."""
+    runs = "".join(_run(t, "<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else "") for t, bold in b.pieces() if t)
+    return f"<w:p><w:pPr>{ppr}</w:pPr>{runs}</w:p>"
+
+
 def body_xml(report: Report, fonts: Fonts, style_ids: dict[str, str]) -> str:
     """The document body as WordprocessingML (strings, not python-docx objects: 10× faster)."""
     out = []
@@ -207,8 +230,10 @@ def body_xml(report: Report, fonts: Fonts, style_ids: dict[str, str]) -> str:
                              '<w:sz w:val="44"/><w:szCs w:val="44"/></w:rPr>'))
         elif b.kind == "heading":
             out.append(_para(b.text, f'<w:pStyle w:val="{style_ids["heading"]}"/><w:keepNext/>'))
+        elif b.kind == "subheading":
+            out.append(_para(b.text, f'<w:pStyle w:val="{style_ids["subheading"]}"/><w:keepNext/>'))
         elif b.kind == "paragraph":
-            out.append(_para(b.text, '<w:ind w:firstLine="640"/>'))
+            out.append(_rich(b, '<w:ind w:firstLine="640"/>'))
         elif b.kind == "table":
             out.append(table_xml(b.grid, style_ids["cell"]).replace(" " + nsdecls("w"), "", 1))
             out.append(_para("", '<w:spacing w:line="240" w:lineRule="exact"/>'))  # ends the table
@@ -226,6 +251,7 @@ def template(fonts: Fonts) -> tuple[bytes, dict[str, str]]:
     doc = new_document()
     ids = _styles(doc, fonts)
     ids["heading"] = doc.styles["Heading 1"].style_id
+    ids["subheading"] = doc.styles["Heading 2"].style_id
     _page(doc)
     buf = io.BytesIO()
     doc.save(buf)

@@ -13,7 +13,9 @@ from .layout import (
     HEADING_FONTS,
     LATIN_FONT,
     OUTCOMES_LABEL,
+    SUBHEADING_FONTS,
     TITLE_FONTS,
+    Block,
     Grid,
     blocks,
     title_text,
@@ -35,6 +37,8 @@ body {{ font-family: {_stack(BODY_FONTS, "serif")}; font-size: 16pt; line-height
 h1 {{ font-family: {_stack(TITLE_FONTS, "serif")}; font-size: 22pt; font-weight: bold; text-align: center;
      line-height: 1.5; margin: 0.5em 0 1em; }}
 h2 {{ font-family: {_stack(HEADING_FONTS, "sans-serif")}; font-size: 16pt; font-weight: normal; margin: 0.6em 0 0.2em;
+     text-indent: 2em; }}
+h3, h4, h5, h6 {{ font-family: {_stack(SUBHEADING_FONTS, "serif")}; font-size: 16pt; font-weight: bold; margin: 0;
      text-indent: 2em; }}
 p {{ text-indent: 2em; margin: 0; text-align: justify; }}
 p.sign {{ text-align: right; text-indent: 0; }}
@@ -91,6 +95,10 @@ def table(grid: Grid) -> str:
     return "\n".join(x for x in out if x)
 
 
+def _inline(b: Block) -> str:
+    return "".join(f"<strong>{_esc(t)}</strong>" if bold else _esc(t) for t, bold in b.pieces())
+
+
 def render_html(report: Report) -> str:
     body = []
     for b in blocks(report):
@@ -98,8 +106,11 @@ def render_html(report: Report) -> str:
             body.append(f"<h1>{_esc(b.text)}</h1>")
         elif b.kind == "heading":
             body.append(f"<h2>{_esc(b.text)}</h2>")
+        elif b.kind == "subheading":
+            tag = f"h{max(3, b.level)}"  # h1 is the title, h2 the six sections
+            body.append(f"<{tag}>{_esc(b.text)}</{tag}>")
         elif b.kind == "paragraph":
-            body.append(f"<p>{_esc(b.text)}</p>")
+            body.append(f"<p>{_inline(b)}</p>")
         elif b.kind == "table":
             body.append(table(b.grid))
         else:

@@ -8,6 +8,7 @@ how a merge is expressed (gridSpan/vMerge, rowspan/colspan, or a flattened pipe 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ... import schema
@@ -21,6 +22,7 @@ Merge = tuple[int, int, int, int]  # r0, c0, r1, c1 (inclusive)
 TITLE_FONTS = ("方正小标宋简体", "方正小标宋_GBK", "宋体", "SimSun", "Noto Serif CJK SC")
 BODY_FONTS = ("仿宋_GB2312", "仿宋", "FangSong", "Noto Serif CJK SC")
 HEADING_FONTS = ("黑体", "SimHei", "Noto Sans CJK SC")  # 一级标题 in 公文 are 黑体
+SUBHEADING_FONTS = ("楷体_GB2312", "楷体", "KaiTi", "AR PL UKai CN", "Noto Serif CJK SC")  # 二级标题: 楷体
 LATIN_FONT = "Times New Roman"
 
 APP_NOTE = f"（{schema.APP_NOTE}）"
@@ -57,12 +59,22 @@ class Grid:
         return {(m[0], m[1]): m for m in self.merges}
 
 
+Run = tuple[str, bool]  # (text, bold)
+
+
 @dataclass(slots=True)
 class Block:
-    """One item of the document body, in order."""
-    kind: str  # title | heading | paragraph | table | signature
+    """One item of the document body, in order. `text` is the plain printed text; `runs` splits it
+    into (text, bold) pieces for the writers that print bold (empty: one plain run); `level` is a
+    sub-heading's Markdown level (1–6)."""
+    kind: str  # title | heading | subheading | paragraph | table | signature
     text: str = ""
     grid: Grid | None = None
+    runs: tuple[Run, ...] = ()
+    level: int = 0
+
+    def pieces(self) -> tuple[Run, ...]:
+        return self.runs or ((self.text, False),)
 
 
 def fmt_value(v: float | None) -> str:
@@ -92,17 +104,65 @@ def title_text(report: Report) -> str:
     return f"{report.unit or ''}{year}政府信息公开工作年度报告"
 
 
-def paragraphs(text: str) -> list[str]:
-    """A section's prose as paragraphs: one per non-empty line (Markdown-ish markers dropped)."""
-    out = []
+# The Markdown subset a clerk's narrative may use (sections 一、五、六): ATX headings, **bold** /
+# __bold__, bullet items (their marker dropped), numbered items (kept as written), backslash escapes.
+# Every non-empty line is one paragraph: CJK prose is not soft-wrapped, so a line break is meant.
+# “#标题” without the space is taken too (a slip in CJK text), “#12号文件” is not.
+_MD_HEADING = re.compile(r"^(#{1,6})(?:\s+|(?=[^\x00-\x7f]))(.*?)(?:\s+#+)?\s*$")
+_MD_BULLET = re.compile(r"^[-*+]\s+")
+_MD_RULE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def inline_runs(text: str) -> tuple[Run, ...]:
+    """`**加粗**` → bold runs, `\\*` → `*`; adjacent runs of the same weight merged."""
+    runs: list[Run] = []
+
+    def add(t: str, bold: bool) -> None:
+        t = _MD_ESCAPED.sub(r"\1", t)
+        if not t:
+            return
+        if runs and runs[-1][1] == bold:
+            runs[-1] = (runs[-1][0] + t, bold)
+        else:
+            runs.append((t, bold))
+    at = 0
+    for m in _MD_BOLD.finditer(text):
+        add(text[at:m.start()], False)
+        add(m.group(2), True)
+        at = m.end()
+    add(text[at:], False)
+    return tuple(runs)
+
+
+def prose(text: str) -> list[Block]:
+    """A section's narrative (plain text or the Markdown subset above) as sub-heading and
+    paragraph blocks, one per non-empty line."""
+    out: list[Block] = []
     for line in (text or "").splitlines():
-        line = line.strip()
-        if not line:
+        line = " ".join(line.replace("\u3000", " ").split())  # tabs/odd spaces would read as table cells
+        if not line or _MD_RULE.match(line):
             continue
-        while line.startswith("#"):
-            line = line[1:]
-        out.append(line.strip())
-    return [p for p in out if p]
+        kind, level = "paragraph", 0
+        m = _MD_HEADING.match(line)
+        if m:
+            kind, level, line = "subheading", len(m.group(1)), m.group(2)
+        else:
+            line = _MD_BULLET.sub("", line, count=1)
+        runs = inline_runs(line)
+        plain = "".join(t for t, _ in runs).strip()
+        if not plain:
+            continue
+        if kind == "subheading" or all(not b for _, b in runs):
+            runs = ()  # a sub-heading is bold as a whole; plain prose needs no runs
+        out.append(Block(kind, plain, runs=runs, level=level))
+    return out
+
+
+def paragraphs(text: str) -> list[str]:
+    """A section's prose as plain paragraphs, Markdown markup removed (one per non-empty line)."""
+    return [b.text for b in prose(text)]
 
 
 def _val(report: Report, path: str) -> str:
@@ -218,11 +278,11 @@ def blocks(report: Report) -> list[Block]:
     for sec in schema.SECTIONS:
         out.append(Block("heading", f"{sec.no}、{sec.title}"))
         st = report.sections.get(sec.key)
-        paras = paragraphs(st.text if st is not None else "")
+        paras = prose(st.text if st is not None else "")
         # A reader keeps the printed heading as the section's first line: do not print it twice.
-        if paras and st is not None and paras[0] in {st.heading, f"{sec.no}、{sec.title}"}:
+        if paras and st is not None and paras[0].text in {st.heading, f"{sec.no}、{sec.title}"}:
             paras = paras[1:]
-        out.extend(Block("paragraph", p) for p in paras)
+        out.extend(paras)
         if sec.key in GRIDS:
             out.append(Block("table", grid=GRIDS[sec.key](report)))
     out.append(Block("signature", report.unit or ""))

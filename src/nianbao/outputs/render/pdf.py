@@ -2,7 +2,7 @@
 
 LibreOffice substitutes a missing font by fontconfig's choice, which for 仿宋_GB2312 on a Linux box is
 a sans face; so before converting, each font chain (layout.TITLE_FONTS, BODY_FONTS, HEADING_FONTS) is
-resolved against the installed families and the first one present is written into the DOCX. On a
+resolved against the installed families (SUBHEADING_FONTS too) and the first one present is written into the DOCX. On a
 machine with the official fonts the PDF uses them; elsewhere Noto Serif CJK SC (fonts-noto-cjk).
 """
 from __future__ import annotations
@@ -11,10 +11,11 @@ import shutil
 import subprocess
 from functools import cache
 
+from ...errors import ReadError
 from ...libreoffice import convert, convert_many
 from ...model import Report
 from .docx import Fonts, render_docx
-from .layout import BODY_FONTS, HEADING_FONTS, TITLE_FONTS
+from .layout import BODY_FONTS, HEADING_FONTS, SUBHEADING_FONTS, TITLE_FONTS
 
 
 @cache
@@ -40,6 +41,7 @@ def first_installed(chain: tuple[str, ...]) -> str:
 def resolved_fonts() -> Fonts:
     title = first_installed(TITLE_FONTS)
     return Fonts(title=title, body=first_installed(BODY_FONTS), heading=first_installed(HEADING_FONTS),
+                 subheading=first_installed(SUBHEADING_FONTS),
                  title_bold="小标宋" not in title)
 
 
@@ -50,10 +52,16 @@ def render_pdf(report: Report) -> bytes:
 
 def render_pdfs(reports: list[Report]) -> list[bytes]:
     """Many reports as PDFs in one LibreOffice run (start-up paid once): for batches and clerks'
-    offices rendering every unit's report at once."""
-    fonts = resolved_fonts()
-    out = convert_many([(render_docx(r, fonts), f"report{n}.docx") for n, r in enumerate(reports)], ".docx", "pdf")
+    offices rendering every unit's report at once. Raises the first failure."""
+    out = render_pdfs_each(reports)
     for r in out:
         if isinstance(r, Exception):
             raise r
     return out
+
+
+def render_pdfs_each(reports: list[Report]) -> list[bytes | ReadError]:
+    """render_pdfs with one result per report: the PDF, or the ReadError LibreOffice gave for it.
+    A LibreOffice that cannot run at all raises ReadError for the batch."""
+    fonts = resolved_fonts()
+    return convert_many([(render_docx(r, fonts), f"report{n}.docx") for n, r in enumerate(reports)], ".docx", "pdf")
