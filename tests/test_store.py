@@ -61,6 +61,24 @@ def test_stored_reports_equal_what_check_prints(db_url):
             assert rebuilt[rid].cells[p].source == v.source and rebuilt[rid].cells[p].raw == v.raw, (path, p)
 
 
+def test_pdf_cell_boxes_survive_the_store(db_url):
+    """A PDF value's box on the page (Source.bbox, for the web page's "show me where") is stored and
+    rebuilt exactly, and the JSON report stays what `check` prints (the box is not in it)."""
+    from .conftest import ROOT
+    path = str(ROOT / "tests" / "data" / "pdf" / "merged-cells-2021.pdf")
+    engine, _ = ingest_into(db_url, [path])
+    expected = check_file(path)
+    with engine.connect() as conn:
+        (rid,) = _ids_by_path(engine).values()
+        rebuilt = load_reports(conn, [rid])[rid]
+    boxes = {p: v.source.bbox for p, v in expected.report.cells.items() if v.source is not None}
+    assert sum(b is not None for b in boxes.values()) > 100
+    assert {p: rebuilt.cells[p].source.bbox for p in boxes} == boxes
+    assert {p: rebuilt.cells[p].source for p in boxes} == {p: expected.report.cells[p].source for p in boxes}
+    assert json.dumps(rebuilt.to_dict(), ensure_ascii=False) == json.dumps(expected.report.to_dict(),
+                                                                           ensure_ascii=False)
+
+
 def test_reingest_changes_nothing(db_url):
     paths = [str(p) for p in EXAMPLE_FILES]
     engine, _ = ingest_into(db_url, paths)

@@ -13,13 +13,21 @@ from typing import NamedTuple
 
 class Source(NamedTuple):
     """Where something was printed: a line of a text file, or a page/table/row/col of a document.
-    (A NamedTuple: a report has thousands of these and they are built in the hot path.)"""
+    (A NamedTuple: a report has thousands of these and they are built in the hot path.)
+
+    `bbox` is where on the page, for readers that know it (PDF text layer, OCR of scanned PDF pages):
+    (x0, top, x1, bottom) in PDF points with the origin at the page's top left — pdfplumber's
+    coordinates — rounded to 0.1 pt; for a page image (PNG, TIFF…) in the image's pixels. It powers
+    the web page's "show me where" (the page image with the cell marked) and is not part of
+    `english()`, so the JSON contract does not change. Readers that build Sources with
+    `tuple.__new__` must pass all seven fields."""
     line: int | None = None
     page: int | None = None
     table: int | None = None
     row: int | None = None
     col: int | None = None
     confidence: float | None = None  # set by OCR readers
+    bbox: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom), see above
 
     def english(self) -> str:
         """The `location` string of the JSON contract: “line 52”, “page 4, table 2, row 7, col 3”

@@ -254,7 +254,7 @@ class _Reader:
         text = "".join(parts)
         if text.strip():
             level = self._level(p)
-            src = _new(Source, (line, None, None, None, None, None))
+            src = _new(Source, (line, None, None, None, None, None, None))
             for piece in text.split("\n"):
                 piece = piece.replace("\t", " ").strip()  # tabs align a signature: not a table row
                 if piece:
@@ -334,9 +334,9 @@ class _Reader:
         rows = []
         for r, row in enumerate(texts, start=1):
             row = row + [_EMPTY] * (width - len(row))
-            cells = [_new(Cell, (t, _new(Source, (None, None, index, r, c, None)), spanned))
+            cells = [_new(Cell, (t, _new(Source, (None, None, index, r, c, None, None)), spanned))
                      for c, (t, spanned) in enumerate(row, 1)]
-            rows.append(Row(cells, _new(Source, (None, None, index, r, None, None))))
+            rows.append(Row(cells, _new(Source, (None, None, index, r, None, None, None))))
         if rows:
             self.doc.blocks.append(Table(rows, index, layout="grid"))
         for sub in nested:

@@ -305,7 +305,7 @@ class _Walker:
         for r, texts in enumerate(grid, 1):
             if not any(t for t, _ in texts):
                 continue  # an empty row (spacer) carries nothing
-            cells = [_new(Cell, (t, _new(Source, (None, None, index, r, c, None)), spanned))
+            cells = [_new(Cell, (t, _new(Source, (None, None, index, r, c, None, None)), spanned))
                      for c, (t, spanned) in enumerate(texts, 1)]
             rows.append(Row(cells, Source(table=index, row=r)))
         if rows:

@@ -66,6 +66,7 @@ class PTable:
     nrows: int
     cells: list[PCell]
     row_pages: list[int] = field(default_factory=list)
+    row_ys: list[tuple[float, float]] = field(default_factory=list)  # each row's (top, bottom) on its page
 
     def signature(self) -> str:
         return re.sub(r"\d+", "#", "|".join(c.text for c in self.cells))
@@ -303,7 +304,8 @@ def _lattice(hs, vs, ys: list[float], xs: list[float], chars: list[Char], page: 
     cells = [PCell(r0, r1, xs[c0], xs[c1 + 1], _cell_text(inside.get(k, [])))
              for k, (r0, c0, r1, c1) in enumerate(rects)]
     cells.sort(key=lambda p: (p.r0, p.x0))
-    return PTable(page, ys[0], ys[-1], xs[0], xs[-1], nr, cells, [page] * nr)
+    return PTable(page, ys[0], ys[-1], xs[0], xs[-1], nr, cells, [page] * nr,
+                  [(ys[r], ys[r + 1]) for r in range(nr)])
 
 
 def _slot(edges: list[float], v: float) -> int:
@@ -450,10 +452,12 @@ def _append(a: PTable, b: PTable) -> None:
         for c in b.cells:
             if c.r0 == 0:
                 c.r0 = 1
-        b = PTable(b.page, b.top, b.bottom, b.x0, b.x1, b.nrows, [c for c in b.cells if c.r1 >= 1], b.row_pages)
+        b = PTable(b.page, b.top, b.bottom, b.x0, b.x1, b.nrows, [c for c in b.cells if c.r1 >= 1], b.row_pages,
+                   b.row_ys)
     for c in b.cells:
         a.cells.append(PCell(c.r0 + offset, c.r1 + offset, c.x0, c.x1, c.text))
     a.row_pages += b.row_pages[a.nrows - offset:]
+    a.row_ys += b.row_ys[a.nrows - offset:]
     a.nrows = offset + b.nrows
     a.bottom = b.bottom
 
@@ -487,14 +491,16 @@ def _blocks(items: list, sizes) -> list:
     where: list[Source] = []
     para: list[PLine] = []
 
-    def place(page: int) -> Source:
+    def place(page: int, lines: list[PLine]) -> Source:
         n = lines_on_page[page] = lines_on_page.get(page, 0) + 1
-        return Source(line=n, page=page)
+        on_page = [ln for ln in lines if ln.page == page]  # a paragraph may go on over the page break
+        return Source(line=n, page=page, bbox=_box(min(ln.x0 for ln in on_page), min(ln.top for ln in on_page),
+                                                   max(ln.x1 for ln in on_page), max(ln.bottom for ln in on_page)))
 
     def flush() -> None:
         if para:
             texts.append("".join(p.text for p in para))
-            where.append(place(para[0].page))
+            where.append(place(para[0].page, para))
             para.clear()
 
     def parse() -> None:
@@ -524,7 +530,7 @@ def _blocks(items: list, sizes) -> list:
         if it.is_row:
             flush()
             texts.append(" ".join(it.chunks))
-            where.append(place(it.page))
+            where.append(place(it.page, [it]))
             continue
         if para and not _continues(para[-1], it, left, right):
             flush()
@@ -543,26 +549,39 @@ def _continues(prev: PLine, line: PLine, left: float, right: float) -> bool:
 
 def _grid(t: PTable, index: int) -> Table:
     """A (stitched) table as a grid over all its column edges; merged cells repeat their text with
-    `spanned` on the copies, like the DOCX reader."""
+    `spanned` on the copies, like the DOCX reader. Every cell's Source has its box on the page of its
+    first row (a cell merged over a page break: the part on that page)."""
     xs = _cluster([c.x0 for c in t.cells] + [c.x1 for c in t.cells])
     nc = len(xs) - 1
     grid: list[list[Cell | None]] = [[None] * nc for _ in range(t.nrows)]
     for pc in t.cells:
         c0 = _slot(xs, pc.x0 + SNAP)
         c1 = _slot(xs, pc.x1 - SNAP)
+        page = t.row_pages[pc.r0]
+        r1 = pc.r0
+        while r1 < pc.r1 and t.row_pages[r1 + 1] == page:
+            r1 += 1
+        src = Source(page=page, table=index, row=pc.r0 + 1, col=c0 + 1,
+                     bbox=_box(pc.x0, t.row_ys[pc.r0][0], pc.x1, t.row_ys[r1][1]))
         first = True
         for r in range(pc.r0, pc.r1 + 1):
             for c in range(c0, c1 + 1):
                 if grid[r][c] is None:
-                    grid[r][c] = Cell(pc.text, Source(page=t.row_pages[pc.r0], table=index, row=pc.r0 + 1,
-                                                      col=c0 + 1), spanned=not first)
+                    grid[r][c] = Cell(pc.text, src, spanned=not first)
                     first = False
     rows = []
     for r, cells in enumerate(grid):
-        src = Source(page=t.row_pages[r], table=index, row=r + 1)
-        rows.append(Row([c if c is not None else Cell("", src._replace(col=k + 1))
+        top, bottom = t.row_ys[r]
+        src = Source(page=t.row_pages[r], table=index, row=r + 1, bbox=_box(xs[0], top, xs[-1], bottom))
+        rows.append(Row([c if c is not None else
+                         Cell("", src._replace(col=k + 1, bbox=_box(xs[k], top, xs[k + 1], bottom)))
                          for k, c in enumerate(cells)], src))
     return Table(rows, index, layout="grid")
+
+
+def _box(x0: float, top: float, x1: float, bottom: float) -> tuple[float, float, float, float]:
+    """A Source bbox: points, rounded to 0.1 as the store keeps it (a stored report equals the read one)."""
+    return (round(x0, 1), round(top, 1), round(x1, 1), round(bottom, 1))
 
 
 def _merge_by_page(blocks: list, extra: list) -> list:

@@ -154,7 +154,7 @@ def _collect_table(lines: list[str], start: int, index: int) -> tuple[int, Table
             continue
         line = k + 1
         # tuple.__new__ skips NamedTuple's Python-level constructor: a report has hundreds of cells.
-        cells = [_new(Cell, (t.strip(), _new(Source, (line, None, None, None, c + 1, None)), False))
+        cells = [_new(Cell, (t.strip(), _new(Source, (line, None, None, None, c + 1, None, None)), False))
                  for c, t in enumerate(lines[k].split("\t"))]
         rows.append(Row(cells, Source(line)))
     return last + 1, Table(rows, index, layout="tsv")

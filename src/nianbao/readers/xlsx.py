@@ -244,7 +244,7 @@ def _read_sheet(ws, page: int, doc: Document, missing: set[tuple[int, int]],
         for rr in block:
             grid = rows[rr]
             # `spanned`: a position a merged range covers other than its own top-left cell.
-            cs = [_new(Cell, (grid[c - 1], _new(Source, (None, page, index, rr, c, None)),
+            cs = [_new(Cell, (grid[c - 1], _new(Source, (None, page, index, rr, c, None, None)),
                               anchor_of.get((rr, c), (rr, c)) != (rr, c))) for c in range(lo, hi + 1)]
             table_rows.append(Row(cs, Source(page=page, table=index, row=rr)))
         doc.blocks.append(Table(table_rows, index, layout="grid"))

@@ -74,13 +74,22 @@ def _cell_row(path: str, v: Value) -> CellRow:
 
 
 def source_text(s: Source | None) -> str | None:
-    """A Source as a short string: "l52", "p4 t2 r7 c3", "p1 t1 r5 c2 k0.931" (k = OCR confidence)."""
+    """A Source as a short string: "l52", "p4 t2 r7 c3", "p1 t1 r5 c2 k0.931 b90,428.1,522,441.3"
+    (k = OCR confidence, b = the box on the page, x0,top,x1,bottom rounded to 0.1)."""
     if s is None:
         return None
     parts = [f"{k}{v}" for k, v in zip("lptrc", (s.line, s.page, s.table, s.row, s.col)) if v is not None]
     if s.confidence is not None:
         parts.append(f"k{s.confidence!r}")
+    if s.bbox is not None:
+        parts.append("b" + ",".join(_num(v) for v in s.bbox))
     return " ".join(parts)
+
+
+def _num(v: float) -> str:
+    """A coordinate rounded to 0.1, without a trailing ".0": 90 and 428.1."""
+    r = round(float(v), 1)
+    return str(int(r)) if r.is_integer() else repr(r)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -89,10 +98,13 @@ def parse_source(text: str | None) -> Source | None:
     report, and a Source is immutable."""
     if text is None:
         return None
-    f: dict[str, int | float] = {}
+    f: dict[str, Any] = {}
     for tok in text.split():
-        f[tok[0]] = float(tok[1:]) if tok[0] == "k" else int(tok[1:])
-    return Source(f.get("l"), f.get("p"), f.get("t"), f.get("r"), f.get("c"), f.get("k"))
+        if tok[0] == "b":
+            f["b"] = tuple(float(v) for v in tok[1:].split(","))
+        else:
+            f[tok[0]] = float(tok[1:]) if tok[0] == "k" else int(tok[1:])
+    return Source(f.get("l"), f.get("p"), f.get("t"), f.get("r"), f.get("c"), f.get("k"), f.get("b"))
 
 
 def figure_values(cells: list[CellRow], columns: list[tuple[str, str]]) -> dict[str, Any]:

@@ -102,7 +102,7 @@ cells = Table(
     Column("state", String(8), nullable=False),   # printed | blank | null | guessed (absent cells are not stored)
     Column("raw", Text),     # the text as printed, when it is not simply the value ("1,234", "/", "叁")
     Column("how", Text),     # what reading it involved (“千位分隔符”…)
-    Column("source", Text),  # where it was printed: "l52" (line) or "p4 t2 r7 c3 k0.93" (page, table, row, col, OCR confidence)
+    Column("source", Text),  # where it was printed: "l52" (line) or "p4 t2 r7 c3 k0.93 b72,100.5,120,112" (page, table, row, col, OCR confidence, box in points)
     sqlite_with_rowid=False,
 )
 # Few, narrow columns on purpose: this table gets ~200 rows per report, and the time to bind each

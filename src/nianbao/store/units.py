@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .. import regions
+from . import generation
 from .tables import unit_aliases, unit_mapping, units
 
 
@@ -83,6 +84,7 @@ def store_mapping(conn: Connection, mapping: regions.Mapping) -> int:
         if any(getattr(row, k) != v for k, v in values.items()):
             conn.execute(update(units).where(units.c.id == row.id).values(**values))
             changed += 1
+    generation.bump(conn)  # the mapping itself feeds roll-ups (units that never reported)
     return changed
 
 
@@ -150,6 +152,7 @@ def set_unit(conn: Connection, unit_id: int, *, level: str | None = None, region
     values = {k: v for k, v in (("level", level), ("region", region), ("parent", parent)) if v is not None}
     if values:
         conn.execute(update(units).where(units.c.id == unit_id).values(origin="manual", **values))
+        generation.bump(conn)
 
 
 def merge_units(conn: Connection, source_id: int, target_id: int, config=None) -> int:
@@ -175,4 +178,5 @@ def merge_units(conn: Connection, source_id: int, target_id: int, config=None) -
                 version=n, is_current=(n == len(ids)) or year is None))
     conn.execute(delete(units).where(units.c.id == source_id))
     recheck_cross_year(conn, {(target_id, y) for y in by_year if y is not None}, config)
+    generation.bump(conn)
     return moved

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ..model import Finding, Report
 from ..rules import catalogue
 from ..rules.base import Context
+from . import generation
 from .bulk import insert_rows
 from .codec import Record, figure_values, report_from_rows
 from .tables import cell_paths, cells, figure_columns, figures, files, findings, reports
@@ -69,12 +70,18 @@ class Writer:
         for _ in range(3):
             try:
                 with self.engine.begin() as conn:
-                    return self._write(conn, records)
+                    return self._write_and_bump(conn, records)
             except IntegrityError:
                 self._path_ids.clear()
                 self.units.forget()
         with self.engine.begin() as conn:
-            return self._write(conn, records)
+            return self._write_and_bump(conn, records)
+
+    def _write_and_bump(self, conn: Connection, records: list[Record]) -> list[Outcome]:
+        out = self._write(conn, records)
+        if any(o.status != UNCHANGED for o in out):
+            generation.bump(conn)
+        return out
 
     # ------------------------------------------------------------------ the transaction
     def _write(self, conn: Connection, records: list[Record]) -> list[Outcome]:

@@ -24,6 +24,7 @@ from ..config import Config
 from ..store.db import open_engine
 from ..store.tables import settings as settings_table
 from .auth import csrf_protect
+from .cache import QueryCache
 from .limits import RateLimiter
 from .settings import WebSettings
 from .templating import HERE, page
@@ -63,12 +64,13 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.config = config
     app.state.data_dir = settings.resolved_data_dir(url)
     app.state.check_limiter = RateLimiter(settings.check_rate)
+    app.state.query_cache = QueryCache()
     app.add_middleware(SessionMiddleware, secret_key=session_secret(engine), session_cookie="nianbao_session",
                        max_age=settings.session_max_age, same_site="lax", https_only=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static")
 
-    from . import account, check, compose, corpus
-    for module in (account, check, corpus, compose):
+    from . import account, admin_units, check, compose, corpus, corpus_views, reports
+    for module in (account, check, reports, corpus, corpus_views, admin_units, compose):
         app.include_router(module.router)
 
     @app.exception_handler(StarletteHTTPException)

@@ -6,7 +6,7 @@
   token. Changing a password or disabling a user bumps the epoch, which ends every old session.
 - Every unsafe request (POST/PUT/PATCH/DELETE) made with a session must carry the session's CSRF token,
   in the `X-CSRF-Token` header (htmx and fetch send it, see base.html) or a `csrf_token` form field.
-  Only `POST /api/check`, which needs no login and stores nothing, is exempt, and `POST /api/login`
+  Only the endpoints that need no login and store nothing (`CSRF_EXEMPT`) are exempt, and `POST /api/login`
   with a JSON body (a cross-site page cannot send JSON without a CORS preflight, which this app never
   grants), so that scripts can log in and get their token.
 - Roles are ordered: viewer < reviewer < admin. `require("reviewer")` is a dependency.
@@ -27,7 +27,9 @@ from ..store.tables import users
 ROLES = ("viewer", "reviewer", "admin")
 ROLE_NAMES = {"viewer": "查看者", "reviewer": "审核人", "admin": "管理员"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-CSRF_EXEMPT = {"/api/check"}
+# Endpoints that need no login and store nothing: a cross-site POST could at most make a browser check
+# or render a report for itself, so they take no token (scripts call them without a session).
+CSRF_EXEMPT = {"/api/check", "/api/compose/check", "/api/compose/render", "/api/compose/template"}
 
 
 @dataclass(frozen=True, slots=True)

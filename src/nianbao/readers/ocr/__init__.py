@@ -120,10 +120,12 @@ def ocr_pdf_pages(path: str, data: bytes, pages: list[int], notes: list[str] | N
                 continue
             try:
                 grey = render_pdf_page(pdf, p - 1, np)
+                w, h = pdf.get_page_size(p - 1)
             except pdfium.PdfiumError:
                 empty.append(p)
                 continue
-            got = ocr_page(grey, p, table_no, path)
+            # bboxes in PDF points, as the text-layer reader gives them
+            got = ocr_page(grey, p, table_no, path, (w / grey.shape[1], h / grey.shape[0]))
             del grey
             table_no += len([b for b in got if isinstance(b, Table)])
             if not got:

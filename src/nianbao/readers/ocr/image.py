@@ -114,7 +114,9 @@ def _normalise(cv2, np, grey):
 
 def _deskew(cv2, np, grey, ink, ch):
     """Rotate the page so its ruling lines are horizontal (a scanner's slight skew breaks the line
-    morphology below). Pages without long lines are left alone: the text detector copes."""
+    morphology below). Pages without long lines are left alone: the text detector copes.
+    Returns (grey, ink, m): m is the 2×3 rotation applied, None when the page was left alone (the
+    page reader maps boxes back to the original page with it)."""
     klen = max(int(2.5 * ch), 30)
     hl = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (klen, 1)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(hl, connectivity=8)
@@ -130,16 +132,16 @@ def _deskew(cv2, np, grey, ink, ch):
         angles.append(np.degrees(np.arctan(slope)))
         weights.append(w)
     if not angles:
-        return grey, ink
+        return grey, ink, None
     order = np.argsort(angles)
     cum = np.cumsum(np.asarray(weights, dtype=np.float64)[order])
     angle = float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])  # weighted median
     if abs(angle) < 0.05 or abs(angle) > 5:
-        return grey, ink
+        return grey, ink, None
     h, w = grey.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     grey = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    return grey, _binarise(cv2, np, grey)
+    return grey, _binarise(cv2, np, grey), m
 
 
 # ------------------------------------------------------------------------------------------ pdf pages

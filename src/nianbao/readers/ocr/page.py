@@ -47,9 +47,15 @@ def _line_text(line, ch) -> str:
 _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
 
 
-def _text_blocks(lines, ch, page: int, table_no: int):
+def _union(boxes) -> tuple[float, float, float, float]:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _text_blocks(lines, ch, page: int, table_no: int, to_box=None):
     """Visual lines → Paragraphs (wrapped lines of one paragraph joined) and unruled tables (runs of
-    two or more lines made of widely spaced boxes). Returns [(y, block)], next table number."""
+    two or more lines made of widely spaced boxes). Returns [(y, block)], next table number.
+    `to_box` maps a box of page pixels to a Source bbox (see `ocr_page`)."""
+    to_box = to_box or _pixels
     if not lines:
         return [], table_no
     left = min(line[0][0] for line in lines)
@@ -66,7 +72,7 @@ def _text_blocks(lines, ch, page: int, table_no: int):
         while j < len(lines) and spaced(lines[j]):
             j += 1
         if j - i >= 2:
-            out.append((lines[i][0][1], _unruled_table(lines[i:j], page, table_no)))
+            out.append((lines[i][0][1], _unruled_table(lines[i:j], page, table_no, to_box)))
             table_no += 1
             i = j
             continue
@@ -77,17 +83,22 @@ def _text_blocks(lines, ch, page: int, table_no: int):
         prev = out[-1][1] if out and isinstance(out[-1][1], Paragraph) else None
         if prev is not None and out[-1][2] and line[0][0] <= left + 0.6 * ch and not _NUMBERED.match(text):
             joined = prev.text + (" " if _LATIN.match(prev.text[-1]) and _LATIN.match(text[0]) else "") + text
-            src = prev.source._replace(confidence=min(prev.source.confidence, conf))
-            out[-1] = (out[-1][0], Paragraph(joined, src), line[-1][2] >= right - 2.5 * ch)
+            pixels = _union([out[-1][3], _union(line)])
+            src = prev.source._replace(confidence=min(prev.source.confidence, conf), bbox=to_box(pixels))
+            out[-1] = (out[-1][0], Paragraph(joined, src), line[-1][2] >= right - 2.5 * ch, pixels)
         else:
-            out.append((line[0][1], Paragraph(text, Source(line=n_line, page=page, confidence=round(conf, 4))),
-                        line[-1][2] >= right - 2.5 * ch and len(text) > 8))
+            pixels = _union(line)
+            out.append((line[0][1], Paragraph(text, Source(line=n_line, page=page, confidence=round(conf, 4),
+                                                           bbox=to_box(pixels))),
+                        line[-1][2] >= right - 2.5 * ch and len(text) > 8, pixels))
         i += 1
     return [(y, b) for y, b, *_ in out], table_no
 
 
-def _unruled_table(lines, page: int, index: int) -> Table:
-    """Rows by visual line, columns by the x-intervals of the boxes merged over all rows."""
+def _unruled_table(lines, page: int, index: int, to_box=None) -> Table:
+    """Rows by visual line, columns by the x-intervals of the boxes merged over all rows. A cell's
+    bbox is its boxes' union (an empty cell: its column over the line)."""
+    to_box = to_box or _pixels
     spans = sorted((b[0], b[2]) for line in lines for b in line)
     cols: list[list[float]] = []
     for x0, x1 in spans:
@@ -98,30 +109,41 @@ def _unruled_table(lines, page: int, index: int) -> Table:
     rows = []
     for r, line in enumerate(lines, 1):
         texts: list[list[tuple[str, float]]] = [[] for _ in cols]
+        boxes: list[list[tuple]] = [[] for _ in cols]
         for b in line:
             cx = (b[0] + b[2]) / 2
             k = min(range(len(cols)), key=lambda k: 0 if cols[k][0] <= cx <= cols[k][1] else
                     min(abs(cx - cols[k][0]), abs(cx - cols[k][1])))
             texts[k].append((b[4], b[5]))
+            boxes[k].append(b)
+        lx0, ly0, lx1, ly1 = _union(line)
         cells = [Cell(join_lines([t for t, _ in parts]),
                       Source(page=page, table=index, row=r, col=c, confidence=round(min((s for _, s in parts),
-                                                                                         default=1.0), 4)))
+                                                                                         default=1.0), 4),
+                             bbox=to_box(_union(boxes[c - 1]) if boxes[c - 1] else
+                                         (cols[c - 1][0], ly0, cols[c - 1][1], ly1))))
                  for c, parts in enumerate(texts, 1)]
-        rows.append(Row(cells, Source(page=page, table=index, row=r)))
+        rows.append(Row(cells, Source(page=page, table=index, row=r, bbox=to_box((lx0, ly0, lx1, ly1)))))
     return Table(rows, index, layout="spaced")
 
 
 # ------------------------------------------------------------------------------------------ a page
 
-def ocr_page(grey, page: int, first_table: int, path: str = "") -> list[Block]:
+def ocr_page(grey, page: int, first_table: int, path: str = "",
+             unit: tuple[float, float] = (1.0, 1.0)) -> list[Block]:
     """The blocks of one page image (8-bit grey numpy array), tables numbered from `first_table`.
-    All recognition of the page is one batch: cell strips and the lines found by detection."""
+    All recognition of the page is one batch: cell strips and the lines found by detection.
+    Every Source's bbox is on the page as given: its pixels times `unit` (x, y) — PDF points per
+    pixel for a rendered PDF page, (1, 1) for an image file — whatever scaling and deskewing the
+    reading did."""
     cv2, np = _libs(path)
     eng = _engine(path)
+    h0, w0 = grey.shape[:2]
     grey, ink, ch = _normalise(cv2, np, grey)
     if ch <= 0:
         return []
-    grey, ink = _deskew(cv2, np, grey, ink, ch)
+    grey, ink, m = _deskew(cv2, np, grey, ink, ch)
+    to_box = _box_mapper(cv2, m, unit[0] * w0 / grey.shape[1], unit[1] * h0 / grey.shape[0])
     grids = _find_grids(cv2, np, ink, ch)
     images: list = []
 
@@ -177,7 +199,7 @@ def ocr_page(grey, page: int, first_table: int, path: str = "") -> list[Block]:
     table_no = first_table
     for g, jobs in zip(grids, per_grid):
         nr, nc = len(g.ys) - 1, len(g.xs) - 1
-        grid_text: list[list[tuple[str, float, bool] | None]] = [[None] * nc for _ in range(nr)]
+        grid_text: list[list[tuple[str, float, bool, tuple] | None]] = [[None] * nc for _ in range(nr)]
         for (r0, c0, r1, c1), (kind, refs) in zip(g.cells, jobs):
             if kind == "strips":
                 got = [results[k] for k in refs]
@@ -187,24 +209,27 @@ def ocr_page(grey, page: int, first_table: int, path: str = "") -> list[Block]:
             kept = [(t, sc) for t, sc in got if sc >= MIN_SCORE and t.strip()]
             text = join_lines([t for t, _ in kept])
             conf = min((sc for _, sc in (kept if text else got)), default=1.0)
+            box = to_box((g.xs[c0], g.ys[r0], g.xs[c1 + 1], g.ys[r1 + 1]))
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
-                    grid_text[r][c] = (text, conf, (r, c) != (r0, c0))
+                    grid_text[r][c] = (text, conf, (r, c) != (r0, c0), box)
         rows = []
         for r in range(nr):
             cells = []
             for c in range(nc):
-                t, conf, spanned = grid_text[r][c] or ("", 1.0, False)
+                t, conf, spanned, box = grid_text[r][c] or \
+                    ("", 1.0, False, to_box((g.xs[c], g.ys[r], g.xs[c + 1], g.ys[r + 1])))
                 cells.append(Cell(t, Source(page=page, table=table_no, row=r + 1, col=c + 1,
-                                            confidence=round(conf, 4)), spanned))
-            rows.append(Row(cells, Source(page=page, table=table_no, row=r + 1)))
+                                            confidence=round(conf, 4), bbox=box), spanned))
+            rows.append(Row(cells, Source(page=page, table=table_no, row=r + 1,
+                                          bbox=to_box((g.xs[0], g.ys[r], g.xs[-1], g.ys[r + 1])))))
         if any(c.text for row in rows for c in row.cells):
             placed.append((g.box[1], Table(rows, table_no, layout="grid")))
             table_no += 1
 
     boxes = [(*b, *results[k]) for b, k in prose]
     boxes = [b for b in boxes if b[5] >= MIN_SCORE and b[4]]
-    text_blocks, table_no = _text_blocks(_group_lines(boxes), ch, page, table_no)
+    text_blocks, table_no = _text_blocks(_group_lines(boxes), ch, page, table_no, to_box)
     placed.extend(text_blocks)
     placed.sort(key=lambda p: p[0])
     # Unruled tables were numbered after the ruled ones: renumber in reading order.
@@ -217,6 +242,30 @@ def ocr_page(grey, page: int, first_table: int, path: str = "") -> list[Block]:
             n += 1
         blocks.append(b)
     return blocks
+
+
+def _pixels(box) -> tuple[float, float, float, float]:
+    return (round(float(box[0]), 1), round(float(box[1]), 1), round(float(box[2]), 1), round(float(box[3]), 1))
+
+
+def _box_mapper(cv2, m, sx: float, sy: float):
+    """A function from a box of the prepared page (scaled, maybe rotated) to the Source bbox on the
+    page as given: the rotation undone (the box's corners, then their bounding box), then scaled by
+    (sx, sy) — original units per prepared pixel — and rounded to 0.1 as the store keeps it."""
+    if m is None:
+        def to_box(b):
+            return (round(float(b[0]) * sx, 1), round(float(b[1]) * sy, 1),
+                    round(float(b[2]) * sx, 1), round(float(b[3]) * sy, 1))
+        return to_box
+    (a, b_, c), (d, e, f) = (tuple(float(v) for v in row) for row in cv2.invertAffineTransform(m))
+
+    def to_box(b):
+        corners = [(a * x + b_ * y + c, d * x + e * y + f) for x in (float(b[0]), float(b[2]))
+                   for y in (float(b[1]), float(b[3]))]
+        xs = [p[0] for p in corners]
+        ys = [p[1] for p in corners]
+        return (round(min(xs) * sx, 1), round(min(ys) * sy, 1), round(max(xs) * sx, 1), round(max(ys) * sy, 1))
+    return to_box
 
 
 def _renumber(t: Table, index: int) -> Table:
