@@ -173,3 +173,20 @@ def test_the_tofu_check_catches_a_latin_font(tmp_path, monkeypatch, font_log):
         charts.trend_chart(TREND, tmp_path / "tofu.png", title="申请数")
     with pytest.raises(AssertionError):
         _assert_clean(recorded, font_log)
+
+
+def test_charts_drawn_at_once_from_threads_keep_their_chinese_font(tmp_path):
+    """The web app draws in a thread pool; rcParams are global, so concurrent draws once swapped
+    fonts mid-draw and printed tofu boxes. Every concurrent draw must equal a lone one."""
+    import threading
+    from nianbao.outputs import charts
+    series = {"全部": [(2023, 5), (2024, 9)]}
+    charts.trend_chart(series, tmp_path / "alone.svg", title="申请数趋势")
+    threads = [threading.Thread(target=charts.trend_chart, args=(series, tmp_path / f"t{i}.svg"),
+                                kwargs={"title": "申请数趋势"}) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    alone = (tmp_path / "alone.svg").read_bytes()
+    assert all((tmp_path / f"t{i}.svg").read_bytes() == alone for i in range(6))

@@ -8,6 +8,7 @@ between calls.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,6 +85,16 @@ def _figure(out: str | Path, width: float, height: float):
     except ImportError:
         raise UsageError("绘制图表需要 matplotlib：请运行 pip install 'nianbao[charts]'") from None
     family = _cjk_family()
+    with _DRAWING:
+        yield from _drawn_figure(path, family, width, height, matplotlib, Figure)
+
+
+# rcParams are process-global: two threads drawing at once (the web app's thread pool) would swap
+# each other's fonts mid-draw and print tofu boxes. One chart at a time.
+_DRAWING = threading.Lock()
+
+
+def _drawn_figure(path: Path, family: str, width: float, height: float, matplotlib, Figure):
     rc = {"font.family": "sans-serif", "font.sans-serif": [family], "axes.unicode_minus": False,
           "svg.fonttype": "path", "svg.hashsalt": "nianbao-charts", "font.size": 10,
           "axes.spines.top": False, "axes.spines.right": False}
