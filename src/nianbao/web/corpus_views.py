@@ -59,17 +59,18 @@ def search_units(conn, q: str = "", level: str | None = None, region: str | None
                         *(() if "/" in r else (units.c.region.endswith("/" + r, autoescape=True),
                                                units.c.region.contains("/" + r + "/", autoescape=True)))))
     n = conn.execute(select(func.count()).select_from(units).where(*cond)).scalar_one()
-    counted = (select(reports.c.unit_id, func.count().label("reports"), func.min(reports.c.year).label("first"),
-                      func.max(reports.c.year).label("last"))
-               .where(reports.c.is_current).group_by(reports.c.unit_id).subquery())
     order = [units.c.id != (exact.id if exact is not None else -1), units.c.region, units.c.key]
-    rows = conn.execute(select(units, counted.c.reports, counted.c.first, counted.c.last)
-                        .outerjoin(counted, counted.c.unit_id == units.c.id)
-                        .where(*cond).order_by(*order).limit(limit).offset(offset)).all()
+    rows = conn.execute(select(units).where(*cond).order_by(*order).limit(limit).offset(offset)).all()
+    # report counts for this page's units only: grouping every report first cost ~0.5 s at 100,000
+    counts = {r.unit_id: r for r in conn.execute(
+        select(reports.c.unit_id, func.count().label("reports"), func.min(reports.c.year).label("first"),
+               func.max(reports.c.year).label("last"))
+        .where(reports.c.is_current, reports.c.unit_id.in_([r.id for r in rows])).group_by(reports.c.unit_id))}
     out = []
     for r in rows:
         d = r._asdict()
-        d["reports"] = d["reports"] or 0
+        c = counts.get(r.id)
+        d.update(reports=c.reports if c else 0, first=c.first if c else None, last=c.last if c else None)
         d["level_name"] = regions.LEVELS.get(d["level"], d["level"] or "")
         out.append(d)
     return out, n
