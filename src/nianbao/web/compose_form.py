@@ -97,16 +97,12 @@ def form_tables() -> tuple[dict, ...]:
     out = []
     for key, make in GRIDS.items():
         grid = make(empty)
-        covered, anchors = grid.covered(), grid.anchors()
         valued_rows = {r for r, _ in grid.paths}
         rows = []
-        for r, texts in enumerate(grid.rows):
+        for r, visible in enumerate(grid.visible()):
             cells = []
-            for c, text in enumerate(texts):
-                if (r, c) in covered:
-                    continue
-                m = anchors.get((r, c))
-                cell = {"rowspan": m[2] - m[0] + 1 if m else 1, "colspan": m[3] - m[1] + 1 if m else 1}
+            for c, text, rowspan, colspan in visible:
+                cell = {"rowspan": rowspan, "colspan": colspan}
                 path = grid.paths.get((r, c))
                 if path is None:
                     head = r < grid.header_rows or r not in valued_rows

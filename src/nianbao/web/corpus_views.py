@@ -175,17 +175,13 @@ def _level(text: str | None) -> str | None:
 
 def grid_rows(grid: Grid) -> list[list[dict]]:
     """A layout Grid as rows of cells with rowspan/colspan (what render/html.py's table() prints)."""
-    covered, anchors = grid.covered(), grid.anchors()
     out = []
-    for r, row in enumerate(grid.rows):
+    for r, row in enumerate(grid.visible()):
         cells = []
-        for c, text in enumerate(row):
-            if (r, c) in covered:
-                continue
-            m = anchors.get((r, c))
+        for c, text, rowspan, colspan in row:
             path = grid.paths.get((r, c))
-            cells.append({"text": text, "rowspan": m[2] - m[0] + 1 if m else 1, "colspan": m[3] - m[1] + 1 if m else 1,
-                          "head": r < grid.header_rows, "num": path is not None, "path": path})
+            cells.append({"text": text, "rowspan": rowspan, "colspan": colspan, "head": r < grid.header_rows,
+                          "num": path is not None, "path": path})
         out.append(cells)
     return out
 

@@ -120,15 +120,10 @@ def table_views(report: Report, marks: dict[str, str]) -> list[TableView]:
     out = []
     for key, build in GRIDS.items():
         grid = build(report)
-        covered, anchors = grid.covered(), grid.anchors()
         rows: list[list[CellView]] = []
-        for r, row in enumerate(grid.rows):
+        for r, row in enumerate(grid.visible()):
             cells = []
-            for c, text in enumerate(row):
-                if (r, c) in covered:
-                    continue
-                m = anchors.get((r, c))
-                span = (m[2] - m[0] + 1, m[3] - m[1] + 1) if m else (1, 1)
+            for c, text, *span in row:
                 path = grid.paths.get((r, c))
                 if r < grid.header_rows:
                     cells.append(CellView("th", text, *span))

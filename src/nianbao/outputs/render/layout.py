@@ -58,6 +58,21 @@ class Grid:
     def anchors(self) -> dict[tuple[int, int], Merge]:
         return {(m[0], m[1]): m for m in self.merges}
 
+    def visible(self) -> list[list[tuple[int, str, int, int]]]:
+        """Per row, the cells a table with rowspan/colspan prints: (col, text, rowspan, colspan); the
+        positions a merge covers are left out. Every HTML-like view of a grid starts from this."""
+        covered, anchors = self.covered(), self.anchors()
+        out = []
+        for r, row in enumerate(self.rows):
+            cells = []
+            for c, text in enumerate(row):
+                if (r, c) in covered:
+                    continue
+                m = anchors.get((r, c))
+                cells.append((c, text, m[2] - m[0] + 1 if m else 1, m[3] - m[1] + 1 if m else 1))
+            out.append(cells)
+        return out
+
 
 Run = tuple[str, bool]  # (text, bold)
 
