@@ -38,3 +38,21 @@ def test_dashboard_follows_a_change_of_region(client, app):
         set_unit(conn, uid, region="测试省/测试市")
     after = client.get("/api/stats", params={"by": "region"}).json()
     assert "测试省" in str(after) and "测试省" not in str(before)
+
+
+def test_warmed_dashboard_is_answered_from_the_cache(corpus_app):
+    """warm_dashboard fills exactly the keys the dashboard pages ask for: after it, they add nothing."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from nianbao.web.corpus_views import CHARTS, warm_dashboard
+    warm_dashboard(corpus_app)
+    cache = corpus_app.state.query_cache
+    n = len(cache._items)
+    with TestClient(corpus_app) as c:
+        login(c, "viewer")
+        assert c.get("/dashboard").status_code == 200
+        for kind in CHARTS:
+            assert c.get(f"/dashboard/chart/{kind}.svg").status_code == 200
+    assert len(cache._items) == n

@@ -41,6 +41,7 @@ def serve(
     except UsageError as exc:
         _fail(str(exc))
     _check_port(host, port)
+    _warm(application)
     password = ensure_admin(engine)
     if password:
         _err().print(f"首次启动：已创建管理员账户 [bold]admin[/]，初始密码 [bold]{password}[/]（只显示这一次，请登录后在“我的账户”中修改）。",
@@ -48,6 +49,21 @@ def serve(
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     _out().print(f"nianbao 网页版已启动：http://{shown}:{port}/  （按 Ctrl+C 停止）", highlight=False, soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _warm(application) -> None:
+    """Fill the dashboard's cache in the background: the server answers at once, and the first visit
+    to the dashboard does not pay for a whole-corpus scan."""
+    import threading
+
+    from ..web.corpus_views import warm_dashboard
+
+    def run():
+        try:
+            warm_dashboard(application)
+        except Exception:  # a cache that stays cold is only slower
+            pass
+    threading.Thread(target=run, name="nianbao-warm", daemon=True).start()
 
 
 def _check_port(host: str, port: int) -> None:

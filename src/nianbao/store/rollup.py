@@ -164,10 +164,15 @@ def _is_own(key: str, level: str | None, path: str | None, region: str) -> bool:
     return level in regions.DIVISION_LEVELS and bool(path) and path.split("/")[-1] == last
 
 
+_LOAD = object()
+
+
 def rollup(conn: Connection, region: str, year: int, *, level: str | None = None,
-           config: Config | None = None) -> Rollup:
+           config: Config | None = None, mapping=_LOAD) -> Rollup:
     """Sum the current ``year`` reports of the units under ``region``; UsageError (Chinese) when the
-    region is unknown, the region has no subordinate unit, or none of them reported that year."""
+    region is unknown, the region has no subordinate unit, or none of them reported that year.
+    ``mapping``: the stored unit mapping when the caller already holds it (the web app caches it:
+    loading a national mapping is most of a roll-up's time); loaded from the store otherwise."""
     region = (region or "").strip().strip("/")
     if not region:
         raise UsageError("请给出要汇总的区划名称，如 河曲县 或 山西省/忻州市/河曲县")
@@ -178,7 +183,7 @@ def rollup(conn: Connection, region: str, year: int, *, level: str | None = None
                          reports.c.n_errors, units.c.key, units.c.name, units.c.level, units.c.region,
                          files.c.path), flt)
     rows = conn.execute(q.order_by(units.c.key, reports.c.year, reports.c.id)).all()
-    stored_mapping = load_stored_mapping(conn)
+    stored_mapping = load_stored_mapping(conn) if mapping is _LOAD else mapping
     mapped = [e for e in (stored_mapping or ()) if _under("/".join(e.region), region)
               and not _is_own(e.unit, e.level, "/".join(e.region), region) and (lv is None or e.level == lv)]
     if not rows and not mapped:
