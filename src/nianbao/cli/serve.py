@@ -7,13 +7,14 @@ import typer
 
 from ..errors import UsageError
 from . import ZhCommand, _err, _fail, _out, app
+from .corpus import DB_HELP, _engine
 
 
 @app.command(cls=ZhCommand)
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址；对外提供服务时用 0.0.0.0（请放在 HTTPS 反向代理之后）"),
     port: int = typer.Option(8000, "--port", "-p", help="端口"),
-    db: Optional[str] = typer.Option(None, "--db", help="年报库：SQLite 文件路径或 postgresql:// 地址（默认 nianbao.db）"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     data_dir: Optional[str] = typer.Option(None, "--data-dir", help="存放入库原始文件的目录（默认在 SQLite 文件旁）"),
     max_upload_mb: int = typer.Option(50, "--max-upload-mb", help="单个上传文件的大小上限（MB）"),
     max_files: int = typer.Option(50, "--max-files", help="一次最多上传的文件数"),
@@ -29,11 +30,7 @@ def serve(
         from ..web.auth import ensure_admin
     except ImportError as exc:
         _fail(f"缺少网页版所需的组件（{exc.name}）：请安装 nianbao[web]")
-    from ..store.db import open_engine
-    try:
-        engine = open_engine(db)  # a new store is fine here: reviewers fill it through the web app
-    except UsageError as exc:
-        _fail(str(exc))
+    engine = _engine(db)  # a new store is fine here: reviewers fill it through the web app
     settings = WebSettings(db=db, data_dir=data_dir, max_upload_bytes=max_upload_mb * 1024 * 1024,
                            max_files=max_files, check_rate=check_rate, secure_cookies=https, config_path=config)
     try:
@@ -84,17 +81,6 @@ users_app = typer.Typer(cls=ZhGroup, no_args_is_help=True,
                         help="网页版的用户：列出、添加、重设密码、修改角色（管理员忘记密码时在服务器上使用）。")
 app.add_typer(users_app, name="users")
 
-DB_HELP = "年报库：SQLite 文件路径或 postgresql:// 地址（默认 nianbao.db）"
-
-
-def _users_engine(db: Optional[str]):
-    from ..store.db import open_engine
-    try:
-        return open_engine(db)
-    except UsageError as exc:
-        _fail(str(exc))
-
-
 def _password(stdin: bool) -> str:
     import sys
     if stdin:
@@ -115,7 +101,7 @@ def _web_call(fn, *args, **kw):
 def users_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """列出网页版的用户和角色。"""
     from ..web.auth import ROLE_NAMES, list_users
-    rows = list_users(_users_engine(db))
+    rows = list_users(_engine(db))
     if not rows:
         _out().print("还没有用户：首次运行 nianbao serve 时会创建管理员 admin。")
         return
@@ -134,7 +120,7 @@ def users_add(
 ) -> None:
     """添加用户。"""
     from ..web.auth import ROLE_NAMES, create_user
-    engine = _users_engine(db)
+    engine = _engine(db)
     user = _web_call(create_user, engine, username, _password(password_stdin), role, name)
     _out().print(f"已添加用户 {user.username}（{ROLE_NAMES[user.role]}）。", highlight=False)
 
@@ -148,7 +134,7 @@ def users_passwd(
 ) -> None:
     """重设用户的密码（并恢复已停用的账户）；该用户已有的登录全部失效。"""
     from ..web.auth import get_user, update_user
-    engine = _users_engine(db)
+    engine = _engine(db)
     found = get_user(engine, username=username)
     if found is None:
         _fail(f"没有用户“{username}”（nianbao users list 列出全部用户）")
