@@ -228,13 +228,13 @@ def test_charts_are_valid_svg_with_chinese_text(corpus_client, kind, words):
 
 def test_errors_chart_counts_are_those_of_the_unit_aggregate(corpus_app):
     from nianbao.store.stats import aggregate
-    from nianbao.web.corpus_views import error_rows
+    from nianbao.store.chart_data import error_rows
     with corpus_app.state.engine.connect() as conn:
         groups, _ = aggregate(conn, Filter(), ("unit",))
-        rows = error_rows(conn, Filter())
+        rows, any_report = error_rows(conn, Filter())
     want = [(g.name, g.counts["errors"], g.counts["warnings"]) for g in groups
             if g.counts["errors"] or g.counts["warnings"]]
-    assert sorted(rows) == sorted(want) and any(e for _, e, _ in rows)
+    assert sorted(rows) == sorted(want) and any(e for _, e, _ in rows) and any_report
 
 
 # --------------------------------------------------------------------------------------- export
@@ -320,3 +320,16 @@ def test_admin_page_lists_and_fixes_units_by_form(client, app):
     r = client.post(f"/admin/units/{uid}", data={"level": "subdistrict", "region": "甲省/川屯区", "csrf_token": token})
     assert r.status_code == 200 and "已修改" in r.text
     assert re.search(r"街道，甲省/川屯区", r.text)
+
+
+def test_lean_chart_sums_equal_the_full_statistics(corpus_app):
+    """The charts' lean aggregation gives the same numbers as the full statistics it stands in for."""
+    from nianbao.store.stats import aggregate
+    with corpus_app.state.engine.connect() as conn:
+        for by in (("year",), ("level", "year"), ("region",)):
+            full, _ = aggregate(conn, Filter(), by)
+            lean, _ = aggregate(conn, Filter(), by, lean=True)
+            assert [g.key for g in lean] == [g.key for g in full] and [g.label for g in lean] == [g.label for g in full]
+            for a, b in zip(lean, full):
+                assert a.detail == b.detail and a.counts["reports"] == b.counts["reports"]
+                assert all(a.sums[k] == b.sums[k] for k in a.sums)

@@ -49,18 +49,13 @@ def serve(
 
 
 def _warm(application) -> None:
-    """Fill the dashboard's cache in the background: the server answers at once, and the first visit
-    to the dashboard does not pay for a whole-corpus scan."""
-    import threading
-
+    """Keep the dashboard and the roll-ups' mapping computed in the background, at start and after
+    every change to the store (web/cache.py): the server answers at once, and the first visit after a
+    start or an ingest does not pay for a whole-corpus scan."""
+    from ..web.cache import Refresher
     from ..web.corpus_views import warm_dashboard
-
-    def run():
-        try:
-            warm_dashboard(application)
-        except Exception:  # a cache that stays cold is only slower
-            pass
-    threading.Thread(target=run, name="nianbao-warm", daemon=True).start()
+    warm_dashboard(application)
+    application.state.refresher = Refresher(application.state.query_cache, application.state.engine).start()
 
 
 def _check_port(host: str, port: int) -> None:

@@ -321,7 +321,7 @@ def chart(
     top: Optional[int] = typer.Option(None, "--top", help="最多画出的组数/单位数", show_default=False),
 ) -> None:
     from ..outputs import charts
-    from ..store.stats import aggregate
+    from ..store.chart_data import chart_data
     if not output:
         _fail("请用 -o 指定图表文件，如 -o 趋势.png（支持 .png 和 .svg）")
     if not output.lower().endswith(charts.SUFFIXES):
@@ -338,28 +338,9 @@ def chart(
     desc = flt.describe()
     try:
         with engine.connect() as conn:
-            if kind is ChartKind.trend:
-                if group is None:
-                    groups, _ = aggregate(conn, flt, ("year",))
-                    series = {"合计": [(g.key[0], g.sums["new_received"]) for g in groups if g.key[0] is not None]}
-                else:
-                    groups, _ = aggregate(conn, flt, (group, "year"), depth)
-                    series = _top_series(groups, top or 8)
-                empty = not groups
-                charts.trend_chart(series, output, title=f"{desc}：本年新收政府信息公开申请数")
-            elif kind is ChartKind.outcomes:
-                groups, _ = aggregate(conn, flt, (group or "year",), depth)
-                if top and group:
-                    groups = sorted(groups, key=lambda g: -g.sums["handled_total"])[:top]
-                empty = not groups
-                charts.outcome_chart([(g.name, g.detail) for g in groups], output,
-                                     title=f"{desc}：依申请公开办理结果构成")
-            else:
-                groups, _ = aggregate(conn, flt, ("unit",))
-                empty = not groups
-                rows = [(g.name, g.counts["errors"], g.counts["warnings"]) for g in groups
-                        if g.counts["errors"] or g.counts["warnings"]]
-                charts.error_chart(rows, output, title=f"{desc}：各单位年报的错误与警告", top=top or 30)
+            found = chart_data(conn, kind.value, flt, group, depth, top)
+        found.draw(output)
+        empty = found.empty
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -370,11 +351,3 @@ def chart(
     raise typer.Exit(EXIT_OK)
 
 
-def _top_series(groups, top: int) -> dict[str, list[tuple[int, float]]]:
-    """One series per first-dimension group, the ``top`` with the most applications over all years."""
-    by_name: dict[tuple, list] = {}
-    for g in groups:
-        if g.key[1] is not None:
-            by_name.setdefault((g.key[0], g.label[0]), []).append((g.key[1], g.sums["new_received"]))
-    ranked = sorted(by_name.items(), key=lambda kv: (-sum(v for _, v in kv[1]), kv[0][1], str(kv[0][0])))
-    return {label: pts for (_, label), pts in ranked[:top]}

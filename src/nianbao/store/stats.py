@@ -195,6 +195,24 @@ def _aggregates() -> list:
     return cols
 
 
+# What the charts draw (trend: 新收; outcomes: the six outcome groups and 总计): a third of the
+# aggregates of the full statistics, so a chart of 100,000 reports is summed in ~0.1 s, not ~0.5 s.
+_LEAN_SUMS = {"new_received": ("new_received",), "handled_total": ("handled_total",), "granted": ("granted",),
+              "partially_granted": ("partially_granted",), "denied": _DENIED, "unable": _UNABLE,
+              "rejected": _REJECTED, "other_main": (*(k for k in _OTHER_2021 if k != "other_other"), _OTHER_2019),
+              "other_other": ("other_other",)}
+
+
+def _lean_aggregates() -> list:
+    cols = [func.count().label("reports")]
+    for name, keys in _LEAN_SUMS.items():
+        expr = figures.c[keys[0]] if len(keys) == 1 else _z(figures.c[keys[0]])
+        for k in keys[1:]:
+            expr = expr + _z(figures.c[k])
+        cols.append(func.sum(expr).label(f"s_{name}"))
+    return cols
+
+
 def region_prefix(dialect: str, depth: int):
     """A CTE (uid, prefix): each unit's region path cut to its first ``depth`` elements.
 
@@ -311,6 +329,18 @@ def _group(row, dims: Sequence[str], depth: int | None) -> Group:
     return Group(tuple(keys), tuple(labels), counts, sums, nulls, detail)
 
 
+def _lean_group(row, dims: Sequence[str], depth: int | None) -> Group:
+    m = row._asdict()
+    keys, labels = zip(*(_label(d, row, depth) for d in dims)) if dims else ((), ())
+    s = {k: float(m[f"s_{k}"] or 0) for k in _LEAN_SUMS}
+    sums = {"new_received": s["new_received"], "handled_total": s["handled_total"], "granted": s["granted"],
+            "partially_granted": s["partially_granted"], "denied": s["denied"], "unable": s["unable"],
+            "rejected": s["rejected"], "other_processing": s["other_main"] + s["other_other"]}
+    detail = {k: sums[k] for k in ("granted", "partially_granted", "denied", "unable", "rejected")}
+    detail.update(other_processing=s["other_main"], other_other=s["other_other"])
+    return Group(tuple(keys), tuple(labels), {"reports": int(m["reports"])}, sums, {}, detail)
+
+
 _LEVEL_ORDER = {k: i for i, k in enumerate(regions.LEVELS)}
 
 
@@ -336,9 +366,12 @@ def _check(by: Sequence[str], depth: int | None) -> None:
         raise UsageError(f"--depth 应在 1 到 {MAX_DEPTH} 之间（1 = 区划路径的第一级，如省）")
 
 
-def aggregate(conn: Connection, f: Filter, by: Sequence[str] = ("year",), depth: int | None = None
-              ) -> tuple[list[Group], int | None]:
-    """Groups of the selection by one or more dimensions, in natural order; also the depth used."""
+def aggregate(conn: Connection, f: Filter, by: Sequence[str] = ("year",), depth: int | None = None, *,
+              lean: bool = False) -> tuple[list[Group], int | None]:
+    """Groups of the selection by one or more dimensions, in natural order; also the depth used.
+
+    ``lean`` groups carry only what the charts draw: the report count, 本年新收, 办理结果总计 and the
+    six outcome groups (sums and ``detail``) — no other counts, sums, rates or null counts."""
     by = tuple(by)
     _check(by, depth)
     if "region" in by and depth is None:
@@ -349,10 +382,11 @@ def aggregate(conn: Connection, f: Filter, by: Sequence[str] = ("year",), depth:
         a, b = _dimension(d, rp)
         sel += a
         grp += b
-    q = apply(select(*sel, *_aggregates()).select_from(_from(f, by, rp)), f)
+    q = apply(select(*sel, *(_lean_aggregates() if lean else _aggregates())).select_from(_from(f, by, rp)), f)
     if grp:
         q = q.group_by(*grp)
-    groups = [_group(r, by, depth) for r in conn.execute(q) if r.reports]
+    make = _lean_group if lean else _group
+    groups = [make(r, by, depth) for r in conn.execute(q) if r.reports]
     groups.sort(key=lambda g: _order_key(g, by))
     return groups, (depth if "region" in by else None)
 
