@@ -1,4 +1,4 @@
-""""Show me where" (nianbao.web.sources) on real files: the lines around a text value, decoded as the
+""""Show me where" (nianbao.outputs.sources) on real files: the lines around a text value, decoded as the
 reader decoded them; the PDF page with the value's box — the box holds the printed digits, on a
 text PDF (checked against pdfium's own text in that rectangle) and on a scanned PDF read by OCR
 (checked by the ink in the rendered page there); DOCX cells and paragraphs; missing and damaged
@@ -13,7 +13,7 @@ import pytest
 
 from nianbao.batch import check_file
 from nianbao.document import Source
-from nianbao.web.sources import location_title, page_png, source_view
+from nianbao.outputs.sources import location_title, page_png, source_view
 
 from .conftest import ROOT, SEEDS
 

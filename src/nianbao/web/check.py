@@ -25,7 +25,7 @@ from ..store.tables import files as files_table
 from ..store.tables import reports as reports_table
 from . import uploads
 from .auth import User, require
-from .findings_files import (
+from ..outputs.findings_files import (
     XLSX_TYPE,
     FindingRow,
     download_name,

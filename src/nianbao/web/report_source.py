@@ -1,7 +1,7 @@
 """"Show me where": the source of one cell of a report, for checked uploads and stored reports alike.
 
 The cell path names a value of the report; the value's provenance (Value.source) names the place in
-the file; web.sources turns that into lines around the focus line or a PDF page image with the region
+the file; outputs.sources turns that into lines around the focus line or a PDF page image with the region
 marked. Only a cell path comes from the client, never a file path: the file is the one the server
 holds for this check or stored report.
 """
@@ -30,7 +30,7 @@ def source_response(request: Request, file_path: str | None, kind: str | None, r
                     cell: str, base: str):
     """The _source.html fragment for `cell` of `report` read from `file_path` (`base` is the URL the
     page images hang under: /check/{token}/{i} or /reports/{id})."""
-    from .sources import source_view
+    from ..outputs.sources import source_view
     if report is None:
         raise HTTPException(404, "该文件没有识别出年报，无法显示原文位置")
     value = report.cells.get(cell) or report.extra_cells.get(cell)
@@ -70,8 +70,8 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 def page_response(file_path: str | None, number: int, bbox: str | None) -> Response:
-    """One page of a PDF as PNG with the region marked (web.sources.page_png)."""
-    from .sources import page_png
+    """One page of a PDF as PNG with the region marked (outputs.sources.page_png)."""
+    from ..outputs.sources import page_png
     box = parse_bbox(bbox)
     if not file_path or not os.path.exists(file_path):
         raise HTTPException(404, "原始文件已不在服务器上")

@@ -22,7 +22,7 @@ from ..store import reviews
 from ..store.tables import files, reports, units
 from ..store.writer import load_reports, stored_findings
 from .auth import User, require
-from .findings_files import (
+from ..outputs.findings_files import (
     XLSX_TYPE,
     FindingRow,
     download_name,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..model import Finding
-from ..outputs.catalogue import CAT
-from ..outputs.human import SEVERITY_NAME, location_zh
-from ..store.reviews import Decision
+from .catalogue import CAT
+from .human import SEVERITY_NAME, location_zh
+
+if TYPE_CHECKING:  # a stored reviewer's decision (store.reviews); outputs do not import the store
+    from ..store.reviews import Decision
 
 HEADERS = ["文件", "单位", "年度", "严重程度", "规则", "类别", "问题", "单元格", "位置"]
 REVIEW_HEADERS = ["审核结论", "备注"]
@@ -28,7 +31,7 @@ class FindingRow:
     unit: str
     year: int | None
     finding: Finding
-    decision: Decision | None = None
+    decision: "Decision | None" = None
 
     def cells(self, with_review: bool) -> list:
         f = self.finding
@@ -69,8 +72,8 @@ def findings_html(rows: list[FindingRow], with_review: bool = False, title: str 
                   short_cells: bool = False) -> str:
     """The findings as one HTML table; `short_cells` names at most three cells (in Chinese) per finding,
     so a page-wide arithmetic finding does not fill a printed page."""
-    from ..outputs.render.layout import BODY_FONTS, HEADING_FONTS
-    from ..outputs.render.pdf import first_installed
+    from .render.layout import BODY_FONTS, HEADING_FONTS
+    from .render.pdf import first_installed
     body_font, head_font = first_installed(BODY_FONTS), first_installed(HEADING_FONTS)
     headers = HEADERS + (REVIEW_HEADERS if with_review else [])
     e = html.escape
