@@ -264,3 +264,17 @@ def test_check_cache_evicts_and_deletes_files():
     assert cache.get("t2") is None and not os.path.exists(entries[2].workdir)
     cache.clear()
     assert not os.path.exists(entries[1].workdir)
+
+
+def test_a_2019_report_is_shown_in_its_own_format(client):
+    """A 2019-format report shows its 2019 表二 items and 表三's single （六）其他处理 row, with the values
+    the document printed (they live under extra_2019), not the empty 2021 rows."""
+    token = page_token(client)
+    src = EXAMPLES / "示例-2019格式-福营镇2020年报.txt"
+    url = client.post("/check", files=[part(src)], data={"csrf_token": token}, follow_redirects=False).headers["location"]
+    html = client.get(url).text
+    assert re.search(r'data-path="extra_2019\.active\.normative_documents\.total_published"[^>]*>\s*73\s*<', html)
+    assert "本年新制作数量" in html and "第二十条第（九）项" in html
+    assert 'data-path="extra_2019.applications.other_processing.total"' in html and "（六）其他处理" in html
+    assert 'data-path="applications.other_no_correction.total"' not in html
+    assert 'data-path="active.regulations.issued"' not in html

@@ -188,13 +188,21 @@ def _val(report: Report, path: str) -> str:
 # ------------------------------------------------------------------------------------------ tables
 
 def active_grid(report: Report) -> Grid:
-    """表二 as one 4-column table of four blocks: 第二十条第（X）项 over the 4 columns, the 信息内容
-    header, the items; a single value (本年处理决定数量, 本年收费金额) spans the 3 value columns."""
+    """表二 as one 4-column table of blocks: 第二十条第（X）项 over the 4 columns, the 信息内容
+    header, the items; a single value (本年处理决定数量, 本年收费金额) spans the 3 value columns.
+    A report whose 表二 is in the 2019 format gets the 2019 items (kept under ``extra_2019``)."""
+    if report.active_is_2019:
+        return _active_grid(report, schema.ACTIVE_ITEMS_2019,
+                            lambda item, f: "extra_2019." + schema.active_path(item.key, f.key))
+    return _active_grid(report, schema.ACTIVE_ITEMS, lambda item, f: schema.active_path(item.key, f.key))
+
+
+def _active_grid(report: Report, items_of_format, path_of) -> Grid:
     rows: list[list[str]] = []
     merges: list[Merge] = []
     paths: dict[tuple[int, int], str] = {}
     groups: dict[str, list[schema.ActiveItem]] = {}
-    for item in schema.ACTIVE_ITEMS:
+    for item in items_of_format:
         groups.setdefault(item.group, []).append(item)
     for group, items in groups.items():
         n = len(rows)
@@ -207,7 +215,7 @@ def active_grid(report: Report) -> Grid:
             merges.append((n, len(fields), n, 3))
         for item in items:
             n = len(rows)
-            cell_paths = [schema.active_path(item.key, f.key) for f in item.fields]
+            cell_paths = [path_of(item, f) for f in item.fields]
             vals = [_val(report, p) for p in cell_paths]
             paths.update({(n, 1 + i): p for i, p in enumerate(cell_paths)})
             rows.append([item.label] + vals + [vals[-1]] * (3 - len(vals)))
@@ -229,7 +237,8 @@ def row_label(row: schema.Row) -> str:
 
 def application_grid(report: Report) -> Grid:
     """表三: a 3-column label region (三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密) and 7 value
-    columns under a two-row applicant header; the 勾稽 note fills the 3×3 corner."""
+    columns under a two-row applicant header; the 勾稽 note fills the 3×3 corner. The rows are the
+    report's own format's (``Report.app_rows``)."""
     labels = [c.label for c in schema.APP_COLUMNS]
     legal = [c for c in schema.APP_COLUMNS if c.group]
     group = legal[0].group
@@ -241,9 +250,9 @@ def application_grid(report: Report) -> Grid:
     out_start = None
     grp_label, grp_start = None, 0
     paths: dict[tuple[int, int], str] = {}
-    for r in schema.APP_ROWS:
+    for r in report.app_rows():  # 2019: one （六）其他处理 row instead of three
         n = len(rows)
-        cell_paths = [schema.app_path(r.key, c.key) for c in schema.APP_COLUMNS]
+        cell_paths = [report.app_cell_path(r.key, c.key) for c in schema.APP_COLUMNS]
         vals = [_val(report, p) for p in cell_paths]
         paths.update({(n, 3 + i): p for i, p in enumerate(cell_paths)})
         own = row_label(r)
