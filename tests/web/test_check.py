@@ -278,3 +278,29 @@ def test_a_2019_report_is_shown_in_its_own_format(client):
     assert 'data-path="extra_2019.applications.other_processing.total"' in html and "（六）其他处理" in html
     assert 'data-path="applications.other_no_correction.total"' not in html
     assert 'data-path="active.regulations.issued"' not in html
+
+
+def test_refusals_come_before_the_body_is_read(tmp_path):
+    """Over the rate limit or over the upload allowance, the request is refused from its headers
+    (web/limits.py UploadGuard): 429 wins over 413, pages get the Chinese error page."""
+    app = make_app(str(tmp_path / "w.db"), check_rate=2, max_upload_bytes=2000, max_files=1)
+    big = ("files", ("大.txt", b"x" * (1024 * 1024 + 4096), "text/plain"))
+    small = ("files", ("a.txt", "一、总体情况".encode(), "text/plain"))
+    with TestClient(app) as c:
+        r = c.post("/api/check", files=[big])
+        assert r.status_code == 413 and "上传内容过大" in r.json()["detail"] and "2000" not in r.json()["detail"]
+
+        def chunks():
+            yield b"--x\r\n"
+            yield b'Content-Disposition: form-data; name="files"; filename="a.txt"\r\n\r\n1\r\n--x--\r\n'
+        r = c.post("/api/check", content=chunks(), headers={"content-type": "multipart/form-data; boundary=x"})
+        assert r.status_code == 411 and "Content-Length" in r.json()["detail"]
+        r = c.post("/check", files=[big])  # the third public POST of this client: over the limit of 2
+        assert r.status_code == 429 and "频繁" in r.text and "<html" in r.text.lower() and r.headers["retry-after"]
+        assert c.post("/api/check", files=[small]).status_code == 429
+    # a logged-in form post is limited by size too (every multipart POST is)
+    app = make_app(str(tmp_path / "w2.db"), max_upload_bytes=2000, max_files=1)
+    with TestClient(app) as c:
+        login(c, "admin")
+        r = c.post("/api/compose/check", files=[big])
+        assert r.status_code == 413

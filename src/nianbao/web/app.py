@@ -25,7 +25,7 @@ from ..store.db import open_engine
 from ..store.tables import settings as settings_table
 from .auth import csrf_protect
 from .cache import QueryCache
-from .limits import RateLimiter
+from .limits import RateLimiter, UploadGuard
 from .settings import WebSettings
 from .templating import HERE, page
 
@@ -65,6 +65,7 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.data_dir = settings.resolved_data_dir(url)
     app.state.check_limiter = RateLimiter(settings.check_rate)
     app.state.query_cache = QueryCache()
+    app.add_middleware(UploadGuard)  # inside the session middleware: its error page knows the user
     app.add_middleware(SessionMiddleware, secret_key=session_secret(engine), session_cookie="nianbao_session",
                        max_age=settings.session_max_age, same_site="lax", https_only=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static")

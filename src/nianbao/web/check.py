@@ -104,19 +104,6 @@ def check_cache(request: Request) -> CheckCache:
     return state.checks
 
 
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def rate_limit(request: Request) -> None:
-    limiter = request.app.state.check_limiter
-    key = client_key(request)
-    if not limiter.allow(key):
-        wait = limiter.retry_after(key)
-        raise HTTPException(429, f"检查请求过于频繁：每分钟最多 {limiter.per_minute} 次，请 {wait} 秒后再试",
-                            headers={"Retry-After": str(wait)})
-
-
 async def receive_and_check(request: Request, files: list[UploadFile]) -> tuple[str, list[uploads.Upload], list[CheckResult]]:
     """Write the uploads into a fresh folder and check each one (in the thread pool: checking is CPU
     work and must not block the event loop). On refusal the folder is deleted and the HTTPException
@@ -158,7 +145,6 @@ def check_page(request: Request):
 
 @router.post("/check", include_in_schema=False)
 async def check_upload(request: Request, files: list[UploadFile] = File(default=[])):
-    rate_limit(request)
     folder, got, results = await receive_and_check(request, files)
     entry = CheckEntry(secrets.token_urlsafe(16), folder, got, results)
     check_cache(request).add(entry)
@@ -260,7 +246,6 @@ JSONL = "application/x-ndjson"
                         415: {"description": "不支持的文件类型"}, 429: {"description": "请求过于频繁"}})
 async def api_check(request: Request, files: list[UploadFile] = File(default=[], description="年报文件，可多个"),
                     format: str | None = None):
-    rate_limit(request)
     if format not in (None, "", "json", "jsonl"):
         raise HTTPException(400, f"无法识别的输出格式“{format}”，可用：json、jsonl")
     folder, got, results = await receive_and_check(request, files)
