@@ -445,3 +445,35 @@ def test_upload_template_continues_online_and_bad_one_names_cells(client, tmp_pa
     r = client.post("/compose/upload", data={"csrf_token": token},
                     files={"file": ("a.exe", b"x", "application/octet-stream")})
     assert r.status_code == 415 and "不支持的文件类型" in r.text
+
+
+def test_cross_year_rules_use_last_years_stored_report_when_logged_in(corpus_app):
+    """A logged-in clerk's draft is compared with the unit's stored report of the year before (XY-01:
+    上年结转 = 上年的结转下年度); an anonymous caller's is not — the store is not shown to them."""
+    from nianbao.store.writer import previous_report
+
+    from .conftest import login
+    with corpus_app.state.engine.connect() as conn:
+        prev = previous_report(conn, "德金街道", 2024)
+    assert prev is not None and prev.year == 2023
+    values = leaf_values(3)
+    for c in schema.APPLICANT_COLUMNS:  # agree with last year in every column but 自然人
+        values[schema.app_path("carried_over", c)] = prev.app("carried_forward", c) or 0
+    values[schema.app_path("carried_over", "natural_person")] = (prev.app("carried_forward", "natural_person") or 0) + 7
+    payload = body(values, unit=prev.unit, year=2024)
+    with TestClient(corpus_app) as anon:
+        rules = [f["rule"] for f in anon.post("/api/compose/check", json=payload).json()["findings"]]
+        assert not any(r.startswith("XY-") for r in rules)
+    with TestClient(corpus_app) as c:
+        login(c, "viewer")
+        found = c.post("/api/compose/check", json=payload).json()["findings"]
+        xy = [f for f in found if f["rule"] == "XY-01"]
+        assert xy and "applications.carried_over.natural_person" in xy[0]["cells"]
+        assert all("natural_person" in cell or "total" in cell for f in xy for cell in f["cells"])
+        token = c.get("/compose/form", params={"unit": prev.unit, "year": "2024"}).text.split(
+            'name="csrf_token" value="')[1].split('"')[0]
+        data = {p: str(v) for p, v in values.items()}
+        data.update({"csrf_token": token, "unit": prev.unit, "year": "2024", "report_date": "2025-01-20",
+                     **{f"section.{k}": t for k, t in SECTIONS.items()}})
+        frag = c.post("/compose/check", data=data).text
+        assert "XY-01" in frag and "2023 年的报告做跨年度核对" in frag

@@ -31,19 +31,10 @@ def _load_report(path: str, what: str):
 
 def _previous_from_store(db: str, unit: str, year: int):
     """Last year's current report of this unit in the store, or None."""
-    from ..store.units import find_unit
-    from ..store.writer import load_reports
-    from ..store.tables import reports
-    from sqlalchemy import select
+    from ..store.writer import previous_report
     from .stats import open_store
-    engine = open_store(db)
-    with engine.connect() as conn:
-        u = find_unit(conn, unit)
-        if u is None:
-            return None
-        rid = conn.execute(select(reports.c.id).where(reports.c.unit_id == u.id, reports.c.year == year - 1,
-                                                      reports.c.is_current)).scalar()
-        return load_reports(conn, [rid])[rid] if rid else None
+    with open_store(db).connect() as conn:
+        return previous_report(conn, unit, year)
 
 
 @app.command(cls=ZhCommand)

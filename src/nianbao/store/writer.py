@@ -252,6 +252,18 @@ def _recount(conn: Connection, ids: list[int]) -> None:
             n_errors=c["error"], n_warnings=c["warning"], n_notices=c["notice"], late=rid in late))
 
 
+def previous_report(conn: Connection, unit: str, year: int) -> Report | None:
+    """The current report of ``unit`` (a name, as ``find_unit`` resolves it) for ``year - 1``, or None:
+    what a report being written is compared with by the cross-year rules."""
+    from .units import find_unit
+    found = find_unit(conn, unit)
+    if found is None:
+        return None
+    rid = conn.execute(select(reports.c.id).where(reports.c.unit_id == found.id, reports.c.year == year - 1,
+                                                  reports.c.is_current)).scalar()
+    return load_reports(conn, [rid])[rid] if rid else None
+
+
 def load_reports(conn: Connection, ids: list[int]) -> dict[int, Report]:
     """Rebuild stored reports (values, states, provenance, sections) by id."""
     out: dict[int, Report] = {}

@@ -38,12 +38,15 @@ class QueryCache:
         self._hot: OrderedDict[tuple, tuple[Callable[[], Any], float]] = OrderedDict()
         self._lock = threading.Lock()  # sync endpoints run in a thread pool
 
-    def get(self, engine, key: tuple, compute: Callable[[], Any]) -> Any:
+    def get(self, engine, key: tuple, compute: Callable[[], Any], keep_fresh: bool = True) -> Any:
         """The answer to ``key`` for the store as it is now; ``compute`` must read the store afresh
-        (it is kept and called again by ``refresh`` after a change, so it must not hold a request)."""
+        (it is kept and called again by ``refresh`` after a change, so it must not hold a request).
+        ``keep_fresh=False`` for cheap or one-off questions: cached, but not recomputed by ``refresh``
+        (nor pushing the dashboard's questions out of the hot list)."""
         full = (_generation(engine), *key)
         with self._lock:
-            self._remember(key, compute)
+            if keep_fresh:
+                self._remember(key, compute)
             if full in self._items:
                 self._items.move_to_end(full)
                 return self._items[full]
@@ -162,5 +165,5 @@ class Refresher:
                 return
 
 
-def cached(request, key: tuple, compute: Callable[[], Any]) -> Any:
-    return request.app.state.query_cache.get(request.app.state.engine, key, compute)
+def cached(request, key: tuple, compute: Callable[[], Any], keep_fresh: bool = True) -> Any:
+    return request.app.state.query_cache.get(request.app.state.engine, key, compute, keep_fresh)

@@ -74,7 +74,26 @@ FILLING_SUFFIXES = {".xlsx", ".xlsm", ".yaml", ".yml", ".json"}
 
 
 def run_draft(request: Request, d: Draft) -> Outcome:
-    return run(d, request.app.state.config)
+    return run(d, request.app.state.config, previous_of(request, d))
+
+
+def previous_of(request: Request, d: Draft) -> Report | None:
+    """Last year's report of the draft's unit from the store, for the cross-year rules — for a
+    logged-in user only: the store is not shown to anonymous callers of the compose API, and a
+    finding that quotes last year's numbers would show it. Cached by the store's generation."""
+    from ..store.writer import previous_report
+    from .cache import cached
+    from .compose_form import parse_year_zh
+    unit = str(d.unit or "").strip()
+    year, _ = parse_year_zh(d.year)
+    if not unit or year is None or auth.current_user(request) is None:
+        return None
+    engine = request.app.state.engine
+
+    def load():
+        with engine.connect() as conn:
+            return previous_report(conn, unit, year)
+    return cached(request, ("previous", unit, year), load, keep_fresh=False)
 
 
 def report_name(unit: str, year: int | None, suffix: str) -> str:

@@ -221,6 +221,7 @@ class Outcome:
     problems: list[Problem]
     report: Report | None = None
     findings: list[Finding] = field(default_factory=list)
+    previous: Report | None = None   # last year's stored report the cross-year rules compared with
 
     @property
     def errors(self) -> list[Finding]:
@@ -238,13 +239,14 @@ class Outcome:
         return out
 
 
-def run(d: Draft, config: Config | None = None) -> Outcome:
-    """Validate, compute and check a draft, as `nianbao render` does with a filling file."""
+def run(d: Draft, config: Config | None = None, previous: Report | None = None) -> Outcome:
+    """Validate, compute and check a draft, as `nianbao render` does with a filling file; with last
+    year's report, the cross-year rules (XY) run too."""
     filling, problems = build(d)
     if filling is None:
         return Outcome(d, problems)
     report = compute(filling)
-    return Outcome(d, [], report, check_composed(report, config))
+    return Outcome(d, [], report, check_composed(report, config, previous), previous)
 
 
 def template_bytes(filling_like: Draft) -> tuple[bytes | None, list[Problem]]:
