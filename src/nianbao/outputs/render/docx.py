@@ -89,30 +89,10 @@ def _styles(doc, fonts: Fonts) -> dict[str, str]:
     pf.space_before = pf.space_after = Pt(0)
     pf.widow_control = True
 
-    h1 = doc.styles["Heading 1"]
-    _set_font(h1, fonts.heading, 16)
-    h1.font.bold = False
-    h1.font.color.rgb = RGBColor(0, 0, 0)
-    hpf = h1.paragraph_format
-    hpf.space_before = hpf.space_after = Pt(0)
-    hpf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    hpf.line_spacing = Pt(28)
-    hpf.first_line_indent = Pt(32)
-    hpf.keep_with_next = True
-
+    _heading_style(doc.styles["Heading 1"], fonts.heading, bold=False)
     # 二级标题 of a narrative (“（一）主动公开情况”, a Markdown heading): 楷体, bold, like the 一级标题
     # otherwise; a real heading style so Word's navigation pane lists it.
-    h2 = doc.styles["Heading 2"]
-    _set_font(h2, fonts.subheading, 16)
-    h2.font.bold = True
-    h2.font.italic = False
-    h2.font.color.rgb = RGBColor(0, 0, 0)
-    h2pf = h2.paragraph_format
-    h2pf.space_before = h2pf.space_after = Pt(0)
-    h2pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    h2pf.line_spacing = Pt(28)
-    h2pf.first_line_indent = Pt(32)
-    h2pf.keep_with_next = True
+    _heading_style(doc.styles["Heading 2"], fonts.subheading, bold=True)
 
     cell = doc.styles.add_style("表格文字", WD_STYLE_TYPE.PARAGRAPH)
     cell.base_style = normal
@@ -280,3 +260,18 @@ def _core(xml: str, title: str) -> str:
     import re
     xml = re.sub(r"<dc:title>.*?</dc:title>|<dc:title/>", "", xml)
     return xml.replace("</cp:coreProperties>", f"<dc:title>{escape(title)}</dc:title></cp:coreProperties>")
+
+
+def _heading_style(style, font: str, *, bold: bool) -> None:
+    """A heading of the official layout: 三号 (16 pt) black, 28 pt exact lines, 2-character indent, kept
+    with the paragraph after it."""
+    _set_font(style, font, 16)
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    pf = style.paragraph_format
+    pf.space_before = pf.space_after = Pt(0)
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(28)
+    pf.first_line_indent = Pt(32)
+    pf.keep_with_next = True
